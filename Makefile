@@ -1,0 +1,115 @@
+# sipwire - one GNU Makefile, no autotools.
+#   make            build ./sipwire
+#   make test       install deps, build, run every test layer (SAN=1: under ASan+UBSan)
+#   make help       list targets
+# V=1 shows full commands. CC=clang works as well as gcc.
+
+CC      ?= cc
+SAN     ?= 0
+WERROR  ?= 0
+V       ?= 0
+
+PKGS_LIBS := libpcap libpcre2-8 yaml-0.1
+CFLAGS_BASE := -std=gnu11 -O2 -g -D_GNU_SOURCE -fno-strict-aliasing \
+	-Wall -Wextra -Wshadow -Wformat=2 -Wpointer-arith -Wstrict-prototypes \
+	-Wmissing-prototypes -Wvla -Wno-unused-parameter -Iengine
+ifeq ($(WERROR),1)
+CFLAGS_BASE += -Werror
+endif
+
+ifeq ($(SAN),1)
+BUILD   := build/san
+CFLAGS_BASE += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD   := build/rel
+endif
+
+CFLAGS  ?=
+CFLAGS  += $(CFLAGS_BASE)
+LDLIBS  += -lpcap -lpcre2-8 -lyaml -lm
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+ENGINE_SRC  := $(sort $(wildcard engine/*.c))
+ENGINE_OBJ  := $(patsubst engine/%.c,$(BUILD)/engine/%.o,$(ENGINE_SRC))
+LIB_OBJ     := $(filter-out $(BUILD)/engine/main.o,$(ENGINE_OBJ))
+UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TOOL_SRC    := $(sort $(wildcard tools/*.c))
+TOOL_BIN    := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
+
+.PHONY: all help deps test unit check-build tools fuzz bench demo clean format
+
+all: sipwire
+
+help:
+	@echo "make            build ./sipwire (release; SAN=1 for ASan+UBSan, CC=clang)"
+	@echo "make deps       install Debian build and test dependencies (apt-get, idempotent)"
+	@echo "make test       deps + build + every test layer; ends with 'N passed, N failed, N skipped'"
+	@echo "make test SAN=1 the same under AddressSanitizer + UndefinedBehaviorSanitizer"
+	@echo "make unit       unit tests only"
+	@echo "make fuzz       build libFuzzer targets (clang) and run each for FUZZ_SECONDS"
+	@echo "make bench      benchmarks (prints figures, never fails on a number)"
+	@echo "make demo       replay a generated capture and print a summary"
+	@echo "make tools      build the generators in tools/"
+	@echo "make engine/x.o build one object"
+
+sipwire: $(BUILD)/sipwire
+	$(Q)cp $< $@
+
+$(BUILD)/sipwire: $(ENGINE_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/engine/%.o: engine/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# `make engine/x.o` builds one file.
+engine/%.o: $(BUILD)/engine/%.o
+	@:
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/test_util.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS) -lcmocka
+
+$(BUILD)/tools/%: tools/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS)
+
+tools: $(TOOL_BIN)
+
+unit: $(UNIT_BIN)
+	$(Q)BUILD=$(BUILD) tests/run.sh unit
+
+deps:
+	$(Q)tools/deps.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory sipwire tools $(UNIT_BIN) WERROR=1
+	$(Q)BUILD=$(BUILD) SAN=$(SAN) tests/run.sh all
+
+fuzz:
+	$(Q)tests/fuzz/run.sh
+
+bench: sipwire tools
+	$(Q)BUILD=$(BUILD) tools/bench.sh
+
+demo: sipwire tools
+	$(Q)BUILD=$(BUILD) tools/demo.sh
+
+format:
+	clang-format -i engine/*.c engine/*.h tests/unit/*.c tools/*.c
+
+clean:
+	rm -rf build sipwire
+
+-include $(wildcard $(BUILD)/engine/*.d $(BUILD)/tests/*.d $(BUILD)/tools/*.d)
