@@ -43,6 +43,7 @@ struct flow {
 	/* Media flows: the dialog that announced this stream (0 if none). */
 	uint64_t dialog_id;
 	uint8_t media_index;    /* m= line index in the SDP */
+	uint8_t media_party;    /* XOR with packet dir gives the sending party (0 caller side) */
 	uint32_t rtp_ssrc[2];
 	uint64_t rtp_ssrc_changes[2];
 

@@ -1,0 +1,726 @@
+/*
+ * engine.c - the offline/inline pipeline glue.
+ *
+ *   capture -> decode_packet -> [defrag] -> flow_handle_packet
+ *        UDP: sip_probe / media lookup -> sip_parse (DATAGRAM, all messages)
+ *        TCP: stream_tcp -> sip_frame -> sip_parse (STREAM)
+ *        -> sdp_parse -> sip_state_message -> EVE (sip, call, flow, anomaly, stats)
+ *
+ * Time is packet time: e->now only moves forward (a capture whose clock
+ * steps back does not rewind timers), timers run once per second of
+ * packet time, and periodic stats are written every outputs.stats.interval
+ * seconds of packet time.
+ */
+#include "engine.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "decode.h"
+#include "defrag.h"
+#include "eve.h"
+#include "eve_out.h"
+#include "flow.h"
+#include "log.h"
+#include "sdp_parse.h"
+#include "sip_frame.h"
+#include "sip_parse.h"
+#include "sip_state.h"
+#include "stats.h"
+#include "stream_tcp.h"
+
+struct engine {
+	const struct sw_config *cfg;
+	struct eve eve;
+	struct flow_table *ft;
+	struct defrag *df;
+	struct stream_ctx *stream;
+	struct sip_framer_ctx *framer;
+	struct sip_state *sip;
+
+	struct sip_header *hdrs;
+	size_t hdr_cap;
+	struct sdp_session sdp;
+
+	sw_time now, first_ts, next_tick, next_stats;
+	uint8_t started;
+	uint8_t finishing;
+
+	packet *cur;         /* packet being processed (NULL from timers) */
+	struct sw_stats st;
+};
+
+/* ------------------------------------------------------------------ */
+/* EVE helpers                                                         */
+
+static void hdr_from_packet(struct eve_hdr *h, const packet *p)
+{
+	memset(h, 0, sizeof(*h));
+	h->ts = p->ts;
+	h->pcap_cnt = p->pcap_cnt;
+	h->in_iface = p->in_iface;
+	h->tx_id = -1;
+	if (p->ip_v) {
+		h->src = &p->src;
+		h->dst = &p->dst;
+		h->sport = p->sport;
+		h->dport = p->dport;
+		h->proto = p->proto;
+		h->ip_v = p->ip_v;
+	}
+	if (p->flow)
+		h->flow_id = p->flow->flow_id;
+	h->pkt_src = p->flags & PKT_REASSEMBLED ? "defrag" : "wire/pcap";
+}
+
+static const char *layer_of(unsigned id)
+{
+	const char *n = anomaly_name(id);
+	if (strncmp(n, "decoder.", 8) == 0)
+		return "decoder";
+	if (strncmp(n, "defrag.", 7) == 0)
+		return "defrag";
+	if (strncmp(n, "flow.", 5) == 0)
+		return "flow";
+	if (strncmp(n, "stream.", 7) == 0)
+		return "stream";
+	if (strncmp(n, "sip.state.", 10) == 0)
+		return "state";
+	if (strncmp(n, "sip.stream.", 11) == 0)
+		return "framing";
+	if (strncmp(n, "sdp.", 4) == 0)
+		return "sdp_parser";
+	return "proto_parser";
+}
+
+static void emit_anomaly(struct engine *e, const struct eve_hdr *h, unsigned id, int64_t offset)
+{
+	struct json_buf *j;
+	if (id >= ANOM__COUNT)
+		return;
+	e->st.anomalies[id]++;
+	j = eve_begin(&e->eve, EVE_T_ANOMALY, h);
+	if (!j)
+		return;
+	json_open_object(j, "anomaly");
+	json_set_str(j, "type", anomaly_type_str(id));
+	json_set_str(j, "event", anomaly_name(id));
+	json_set_str(j, "layer", layer_of(id));
+	json_set_uint(j, "code", id);
+	if (offset >= 0)
+		json_set_uint(j, "offset", (uint64_t)offset);
+	json_close_object(j);
+	eve_end(&e->eve);
+}
+
+/* Writes and clears the anomalies collected on p. */
+static void flush_packet_anomalies(struct engine *e, packet *p)
+{
+	struct eve_hdr h;
+	if (!p->anom_n && !p->anom_lost)
+		return;
+	hdr_from_packet(&h, p);
+	for (unsigned i = 0; i < p->anom_n; i++)
+		emit_anomaly(e, &h, p->anom[i], -1);
+	e->st.anomalies_lost += p->anom_lost;
+	p->anom_n = 0;
+	p->anom_lost = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* SIP                                                                 */
+
+static int body_is_sdp(const struct sip_msg *m)
+{
+	sw_str ct = sw_str_trim(m->content_type);
+	if (m->body.len == 0)
+		return 0;
+	if (ct.len >= 15 && strncasecmp(ct.p, "application/sdp", 15) == 0)
+		return 1;
+	/* No Content-Type but an SDP-looking body: still worth tracking media. */
+	return ct.len == 0 && m->body.len >= 4 && memcmp(m->body.p, "v=0", 3) == 0;
+}
+
+static void msg_ctx_from(struct sip_msg_ctx *c, const struct engine *e, const struct flow *f,
+                         int dir, const packet *p)
+{
+	memset(c, 0, sizeof(*c));
+	c->ts = p ? p->ts : e->now;
+	c->pcap_cnt = p ? p->pcap_cnt : 0;
+	c->flow_id = f->flow_id;
+	c->proto = f->key.proto;
+	c->ip_v = f->key.src.family;
+	c->flow_dir = (uint8_t)dir;
+	if (dir == 0) {
+		c->src = f->key.src;
+		c->dst = f->key.dst;
+		c->sport = f->key.sport;
+		c->dport = f->key.dport;
+	} else {
+		c->src = f->key.dst;
+		c->dst = f->key.src;
+		c->sport = f->key.dport;
+		c->dport = f->key.sport;
+	}
+}
+
+static void hdr_from_ctx(struct eve_hdr *h, const struct sip_msg_ctx *c)
+{
+	memset(h, 0, sizeof(*h));
+	h->ts = c->ts;
+	h->flow_id = c->flow_id;
+	h->src = &c->src;
+	h->dst = &c->dst;
+	h->sport = c->sport;
+	h->dport = c->dport;
+	h->proto = c->proto;
+	h->ip_v = c->ip_v;
+	h->pcap_cnt = c->pcap_cnt;
+	h->tx_id = -1;
+	h->app_proto = "sip";
+}
+
+/* One framed SIP message (from a datagram or the stream framer). */
+static void handle_sip_message(struct engine *e, struct flow *f, int dir, const char *buf,
+                               uint32_t len, unsigned mode)
+{
+	struct sip_msg m;
+	struct sip_msg_ctx ctx;
+	struct sip_msg_result res;
+	struct eve_hdr h;
+	const struct sdp_session *sdp = NULL;
+	int r;
+
+	msg_ctx_from(&ctx, e, f, dir, e->cur);
+	hdr_from_ctx(&h, &ctx);
+	h.direction = dir == 0 ? "to_server" : "to_client";
+
+	r = sip_parse(buf, len, &m, e->hdrs, e->hdr_cap, mode);
+	for (unsigned i = 0; i < m.n_anom && i < SIP_MAX_ANOM; i++)
+		emit_anomaly(e, &h, m.anom[i], m.anom_off[i]);
+	if (r < 0) {
+		e->st.sip_parse_errors++;
+		return;
+	}
+	if (mode & SIP_PARSE_STREAM)
+		e->st.sip_msgs_tcp++;
+	else
+		e->st.sip_msgs_udp++;
+	if (m.is_request)
+		e->st.sip_requests[m.method_id < SIP_M__COUNT ? m.method_id : 0]++;
+	else
+		e->st.sip_responses[m.status >= 100 && m.status <= 699 ? m.status / 100 : 0]++;
+
+	if (body_is_sdp(&m)) {
+		e->st.sdp_bodies++;
+		if (sdp_parse(m.body.p, m.body.len, &e->sdp) == 0)
+			sdp = &e->sdp;
+		else
+			e->st.sdp_errors++;
+		for (unsigned i = 0; i < e->sdp.n_anom && i < SDP_MAX_ANOM; i++)
+			emit_anomaly(e, &h, e->sdp.anom[i], -1);
+	}
+	f->tx_count++;
+	sip_state_message(e->sip, &m, sdp, &ctx, &res);
+}
+
+/* UDP datagram on a SIP flow: every message in it is parsed. */
+static void handle_sip_datagram(struct engine *e, packet *p)
+{
+	const char *buf = (const char *)p->payload;
+	uint32_t left = p->payload_len, nmsg = 0;
+
+	while (left > 0) {
+		/* RFC 5626 keep-alives and stray line ends between messages. */
+		uint32_t skip = 0;
+		while (skip < left && (buf[skip] == '\r' || buf[skip] == '\n'))
+			skip++;
+		if (skip) {
+			if (nmsg == 0 && skip == left)
+				e->st.sip_keepalives++;
+			buf += skip;
+			left -= skip;
+			continue;
+		}
+		struct sip_msg m;
+		int r = sip_parse(buf, left, &m, e->hdrs, e->hdr_cap, SIP_PARSE_DATAGRAM);
+		if (r <= 0) {
+			/* Not framable: let handle_sip_message log why, then stop. */
+			handle_sip_message(e, p->flow, p->dir, buf, left, SIP_PARSE_DATAGRAM);
+			break;
+		}
+		handle_sip_message(e, p->flow, p->dir, buf, (uint32_t)r, SIP_PARSE_DATAGRAM);
+		nmsg++;
+		buf += r;
+		left -= (uint32_t)r;
+	}
+	if (nmsg > 1)
+		e->st.sip_multi_msg_datagrams++;
+}
+
+/* ------------------------------------------------------------------ */
+/* RTP                                                                 */
+
+static void handle_media(struct engine *e, packet *p, struct flow *f)
+{
+	const uint8_t *b = p->payload;
+	if (f->app == FLOW_APP_RTCP) {
+		e->st.rtcp_pkts++;
+	} else {
+		/* RTP v2 header: V=2, at least 12 bytes. */
+		if (p->payload_len < 12 || (b[0] >> 6) != 2) {
+			e->st.rtp_not_rtp++;
+		} else {
+			uint32_t ssrc = (uint32_t)b[8] << 24 | (uint32_t)b[9] << 16 |
+			                (uint32_t)b[10] << 8 | b[11];
+			if (f->rtp_ssrc[p->dir] && f->rtp_ssrc[p->dir] != ssrc) {
+				f->rtp_ssrc_changes[p->dir]++;
+				e->st.rtp_ssrc_changes++;
+			}
+			f->rtp_ssrc[p->dir] = ssrc;
+		}
+		e->st.rtp_pkts++;
+		e->st.rtp_bytes += p->payload_len;
+	}
+	if (f->dialog_id) {
+		/* party_dir: 0 = sent by the caller side, 1 = by the callee side. */
+		sip_state_media_packet(e->sip, f->dialog_id, p->dir ^ f->media_party,
+		                       p->payload_len, p->ts);
+	}
+}
+
+static int media_classify(struct engine *e, packet *p, struct flow *f)
+{
+	struct media_match mm;
+	int hit = 0;
+	if (sip_state_media_lookup(e->sip, &p->dst, p->dport, p->proto, &mm)) {
+		hit = 1;
+		/* Sender of this first packet is the party opposite the announcer. */
+		f->media_party = (uint8_t)(mm.party ^ 1) ^ (uint8_t)p->dir;
+	} else if (sip_state_media_lookup(e->sip, &p->src, p->sport, p->proto, &mm)) {
+		hit = 1;
+		f->media_party = (uint8_t)mm.party ^ (uint8_t)p->dir;
+	}
+	if (!hit)
+		return 0;
+	f->app = mm.is_rtcp ? FLOW_APP_RTCP : FLOW_APP_RTP;
+	f->dialog_id = mm.dialog_id;
+	f->media_index = mm.media_index;
+	f->app_probed = 1;
+	if (mm.is_rtcp)
+		e->st.rtcp_flows++;
+	else
+		e->st.rtp_flows++;
+	return 1;
+}
+
+static void handle_udp(struct engine *e, packet *p)
+{
+	struct flow *f = p->flow;
+
+	if (f->app == FLOW_APP_NONE || f->app == FLOW_APP_UNKNOWN) {
+		if (p->payload_len && sip_probe(p->payload, p->payload_len)) {
+			f->app = FLOW_APP_SIP;
+			f->app_probed = 1;
+			e->st.sip_udp_flows++;
+		} else if (!media_classify(e, p, f) && p->payload_len) {
+			/* Undecided: keep probing later packets (media may be
+			 * announced after its first packets, early media). */
+			f->app = FLOW_APP_UNKNOWN;
+		}
+	}
+	switch (f->app) {
+	case FLOW_APP_SIP:
+		handle_sip_datagram(e, p);
+		break;
+	case FLOW_APP_RTP:
+	case FLOW_APP_RTCP:
+		handle_media(e, p, f);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* TCP                                                                 */
+
+static void on_sip_frame_msg(void *ud, struct flow *f, int dir, const char *msg, uint32_t len)
+{
+	struct engine *e = ud;
+	handle_sip_message(e, f, dir, msg, len, SIP_PARSE_STREAM);
+}
+
+static void on_sip_frame_anomaly(void *ud, struct flow *f, int dir, unsigned id)
+{
+	struct engine *e = ud;
+	struct eve_hdr h;
+	struct sip_msg_ctx c;
+	msg_ctx_from(&c, e, f, dir, e->cur);
+	hdr_from_ctx(&h, &c);
+	emit_anomaly(e, &h, id, -1);
+}
+
+static void on_stream_data(void *ud, struct flow *f, int dir, const uint8_t *data, uint32_t len)
+{
+	struct engine *e = ud;
+	if (f->app == FLOW_APP_NONE || f->app == FLOW_APP_UNKNOWN) {
+		if (!sip_probe(data, len)) {
+			/* Leading CRLF keep-alives may precede the first message. */
+			uint32_t i = 0;
+			while (i < len && (data[i] == '\r' || data[i] == '\n'))
+				i++;
+			if (i == len || !sip_probe(data + i, len - i)) {
+				f->app = FLOW_APP_UNKNOWN;
+				return;
+			}
+		}
+		f->app = FLOW_APP_SIP;
+		f->app_probed = 1;
+		e->st.sip_tcp_flows++;
+	}
+	if (f->app == FLOW_APP_SIP)
+		sip_frame_data(e->framer, f, dir, data, len, on_sip_frame_msg, on_sip_frame_anomaly, e);
+}
+
+static void on_stream_gap(void *ud, struct flow *f, int dir, uint32_t gap_len)
+{
+	struct engine *e = ud;
+	if (f->app == FLOW_APP_SIP)
+		sip_frame_gap(e->framer, f, dir);
+}
+
+/* ------------------------------------------------------------------ */
+/* Flows                                                               */
+
+static void on_flow_end(void *ud, struct flow *f, enum flow_end_reason why)
+{
+	struct engine *e = ud;
+	eve_write_flow(&e->eve, f, why, e->now);
+	stream_tcp_flow_free(e->stream, f);
+	sip_frame_flow_free(e->framer, f);
+}
+
+/* ------------------------------------------------------------------ */
+/* State hooks                                                         */
+
+static void on_txn_done(void *ud, const struct sip_txn_rec *t)
+{
+	struct engine *e = ud;
+	eve_write_sip(&e->eve, t);
+}
+
+static void on_dialog_done(void *ud, const struct sip_dialog_rec *d)
+{
+	struct engine *e = ud;
+	eve_write_call(&e->eve, d);
+}
+
+static void on_state_anomaly(void *ud, const struct sip_msg_ctx *ctx, unsigned id)
+{
+	struct engine *e = ud;
+	struct eve_hdr h;
+	if (ctx) {
+		hdr_from_ctx(&h, ctx);
+	} else {
+		memset(&h, 0, sizeof(h));
+		h.ts = e->now;
+		h.tx_id = -1;
+		h.app_proto = "sip";
+	}
+	emit_anomaly(e, &h, id, -1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Timers and stats                                                    */
+
+static void write_stats(struct engine *e)
+{
+	struct eve_stats_src s = {
+		.now = e->now,
+		.uptime = e->started ? (e->now - e->first_ts) / SW_USEC_PER_SEC : 0,
+		.st = &e->st,
+		.flow = flow_table_stats(e->ft),
+		.defrag = defrag_get_stats(e->df),
+		.stream = stream_get_stats(e->stream),
+		.sip = sip_state_get_stats(e->sip),
+		.eve = &e->eve,
+	};
+	eve_write_stats(&e->eve, &s);
+}
+
+static void run_timers(struct engine *e)
+{
+	flow_timeout_sweep(e->ft, e->now);
+	defrag_timeout(e->df, e->now);
+	sip_state_tick(e->sip, e->now);
+}
+
+static void advance_time(struct engine *e, sw_time ts)
+{
+	uint64_t interval = e->cfg->outputs.stats.interval;
+
+	if (!e->started) {
+		e->started = 1;
+		e->first_ts = e->now = ts;
+		e->next_tick = ts + SW_USEC_PER_SEC;
+		e->next_stats = interval ? ts + interval * SW_USEC_PER_SEC : 0;
+		return;
+	}
+	if (ts <= e->now)
+		return;
+	e->now = ts;
+	if (e->now >= e->next_tick) {
+		e->cur = NULL;
+		run_timers(e);
+		e->next_tick = e->now + SW_USEC_PER_SEC;
+	}
+	if (interval && e->now >= e->next_stats) {
+		write_stats(e);
+		while (e->next_stats <= e->now)
+			e->next_stats += interval * SW_USEC_PER_SEC;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Packets                                                             */
+
+static void count_decoded(struct engine *e, const packet *p)
+{
+	switch (p->linktype) {
+	case SW_DLT_EN10MB:
+		e->st.ethernet++;
+		break;
+	case SW_DLT_LINUX_SLL:
+		e->st.sll++;
+		break;
+	case SW_DLT_LINUX_SLL2:
+		e->st.sll2++;
+		break;
+	case SW_DLT_NULL:
+	case SW_DLT_LOOP:
+		e->st.null++;
+		break;
+	default:
+		e->st.raw++;
+		break;
+	}
+	if (p->vlan_n == 1)
+		e->st.vlan++;
+	else if (p->vlan_n > 1)
+		e->st.vlan_qinq++;
+}
+
+static void process_ip(struct engine *e, packet *p)
+{
+	struct flow *f;
+
+	if (p->ip_v == 4)
+		e->st.ipv4++;
+	else if (p->ip_v == 6)
+		e->st.ipv6++;
+	if (p->flags & PKT_IPV4_CSUM_BAD)
+		e->st.csum_bad_ip++;
+	if (p->flags & PKT_L4_CSUM_BAD)
+		e->st.csum_bad_l4++;
+
+	switch (p->proto) {
+	case IPPROTO_UDP:
+		e->st.udp++;
+		break;
+	case IPPROTO_TCP:
+		e->st.tcp++;
+		break;
+	case IPPROTO_ICMP:
+		e->st.icmpv4++;
+		break;
+	case IPPROTO_ICMPV6:
+		e->st.icmpv6++;
+		break;
+	default:
+		e->st.other_proto++;
+		break;
+	}
+	if (p->flags & PKT_INVALID)
+		return;
+	f = flow_handle_packet(e->ft, p);
+	if (!f)
+		return;
+	if (p->proto == IPPROTO_UDP)
+		handle_udp(e, p);
+	else if (p->proto == IPPROTO_TCP)
+		stream_tcp_packet(e->stream, p, on_stream_data, on_stream_gap, e);
+}
+
+void engine_packet(struct engine *e, packet *p)
+{
+	e->st.pkts++;
+	e->st.bytes += p->wirelen;
+	if (p->wirelen > e->st.max_pkt_size)
+		e->st.max_pkt_size = p->wirelen;
+	advance_time(e, p->ts);
+	e->cur = p;
+
+	if (decode_packet(p) != 0) {
+		e->st.invalid++;
+		flush_packet_anomalies(e, p);
+		e->cur = NULL;
+		return;
+	}
+	count_decoded(e, p);
+	if (p->flags & PKT_IS_FRAGMENT) {
+		packet whole;
+		int r;
+		if (p->ip_v == 4)
+			e->st.ipv4_frags++;
+		else
+			e->st.ipv6_frags++;
+		memset(&whole, 0, sizeof(whole));
+		r = defrag_packet(e->df, p, &whole);
+		flush_packet_anomalies(e, p);
+		if (r == 1) {
+			e->cur = &whole;
+			process_ip(e, &whole);
+			flush_packet_anomalies(e, &whole);
+		}
+		e->cur = NULL;
+		return;
+	}
+	process_ip(e, p);
+	flush_packet_anomalies(e, p);
+	e->cur = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Life cycle                                                          */
+
+struct engine *engine_create(const struct sw_config *cfg, const char *logdir, char *err,
+                             size_t cap)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+	char path[4096];
+
+	if (!e) {
+		snprintf(err, cap, "out of memory");
+		return NULL;
+	}
+	e->cfg = cfg;
+
+	snprintf(path, sizeof(path), "%s/%s", logdir, cfg->outputs.eve.filename);
+	if (cfg->outputs.eve.enabled) {
+		if (eve_open(&e->eve, path, 1) != 0) {
+			snprintf(err, cap, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		for (unsigned i = 0; i < cfg->outputs.eve.n_types; i++) {
+			int t = eve_type_by_name(cfg->outputs.eve.types[i]);
+			if (t >= 0)
+				e->eve.enabled[t] = 1;
+		}
+	}
+
+	struct flow_cfg fc = {
+		.max_flows = cfg->flow.max_flows,
+		.hash_size = cfg->flow.hash_size,
+		.timeout_udp = cfg->flow.timeouts.udp,
+		.timeout_tcp = cfg->flow.timeouts.tcp,
+		.timeout_tcp_closed = cfg->flow.timeouts.tcp_closed,
+		.timeout_other = cfg->flow.timeouts.other,
+	};
+	e->ft = flow_table_create(&fc, on_flow_end, e);
+
+	struct defrag_cfg dc = {
+		.max_trackers = cfg->defrag.max_trackers,
+		.max_bytes = (uint32_t)cfg->defrag.memcap,
+		.timeout = cfg->defrag.timeout,
+		.max_frags_per_tracker = cfg->defrag.max_frags,
+	};
+	e->df = defrag_create(&dc);
+
+	struct stream_cfg sc = {
+		.max_sessions = cfg->flow.max_flows,
+		.max_ooo_bytes_per_dir = (uint32_t)cfg->stream.max_ooo_bytes,
+		.memcap = cfg->stream.memcap,
+		.max_ooo_segments = cfg->stream.max_ooo_segments,
+	};
+	e->stream = stream_create(&sc);
+
+	struct sip_frame_cfg fr = {
+		.max_msg = cfg->sip.max_message_size,
+		.max_buffered_per_flow = (uint32_t)cfg->sip.max_buffered_per_flow,
+	};
+	e->framer = sip_frame_create(&fr);
+
+	struct sip_state_cfg ss = {
+		.max_txns = cfg->sip.max_transactions,
+		.max_dialogs = cfg->sip.max_dialogs,
+		.max_regs = cfg->sip.max_registrations,
+		.max_media = cfg->sip.max_media,
+		.txn_timeout = cfg->sip.transaction_timeout,
+		.dialog_early_timeout = cfg->sip.dialog_early_timeout,
+		.dialog_idle_timeout = cfg->sip.dialog_idle_timeout,
+		.dialog_linger = cfg->sip.dialog_linger,
+		.reg_max_expires = cfg->sip.registration_max_expires,
+	};
+	static const struct sip_state_hooks hooks = {
+		.txn_done = on_txn_done,
+		.dialog_done = on_dialog_done,
+		.anomaly = on_state_anomaly,
+	};
+	e->sip = sip_state_create(&ss, &hooks, e);
+
+	e->hdr_cap = cfg->sip.max_headers;
+	e->hdrs = calloc(e->hdr_cap, sizeof(*e->hdrs));
+
+	if (!e->ft || !e->df || !e->stream || !e->framer || !e->sip || !e->hdrs) {
+		snprintf(err, cap, "out of memory creating tables (check the configured limits)");
+		goto fail;
+	}
+	return e;
+fail:
+	engine_destroy(e);
+	return NULL;
+}
+
+void engine_set_pcap_filename(struct engine *e, const char *name)
+{
+	e->eve.pcap_filename = name;
+}
+
+void engine_finish(struct engine *e)
+{
+	if (e->finishing)
+		return;
+	e->finishing = 1;
+	e->cur = NULL;
+	/* Order matters: open transactions and dialogs first (they may
+	 * reference flows), then the flows, then the last stats. */
+	sip_state_destroy(e->sip);
+	e->sip = NULL;
+	flow_table_destroy(e->ft);
+	e->ft = NULL;
+	write_stats(e);
+	eve_flush(&e->eve);
+}
+
+void engine_destroy(struct engine *e)
+{
+	if (!e)
+		return;
+	sip_state_destroy(e->sip);
+	flow_table_destroy(e->ft);
+	defrag_destroy(e->df);
+	stream_destroy(e->stream);
+	sip_frame_destroy(e->framer);
+	free(e->hdrs);
+	eve_close(&e->eve);
+	free(e);
+}
+
+unsigned long long engine_write_errors(const struct engine *e)
+{
+	return e->eve.write_errors;
+}

@@ -1,0 +1,159 @@
+#include "eve.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+
+static const char *const eve_type_names[EVE_T__COUNT] = {
+	[EVE_T_SIP] = "sip",         [EVE_T_CALL] = "call",   [EVE_T_FLOW] = "flow",
+	[EVE_T_ANOMALY] = "anomaly", [EVE_T_STATS] = "stats", [EVE_T_ALERT] = "alert",
+	[EVE_T_DROP] = "drop",
+};
+
+const char *eve_type_name(enum eve_type t)
+{
+	return (unsigned)t < EVE_T__COUNT ? eve_type_names[t] : "unknown";
+}
+
+int eve_type_by_name(const char *name)
+{
+	for (int i = 0; i < EVE_T__COUNT; i++)
+		if (strcmp(eve_type_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+const char *eve_proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_UDP:
+		return "UDP";
+	case IPPROTO_TCP:
+		return "TCP";
+	case IPPROTO_ICMP:
+		return "ICMP";
+	case IPPROTO_ICMPV6:
+		return "IPv6-ICMP";
+	case IPPROTO_SCTP:
+		return "SCTP";
+	default:
+		return NULL;
+	}
+}
+
+int eve_open(struct eve *e, const char *path, int truncate)
+{
+	FILE *f = fopen(path, truncate ? "w" : "a");
+	if (!f)
+		return -1;
+	free(e->path);
+	e->path = strdup(path);
+	if (!e->path) {
+		fclose(f);
+		return -1;
+	}
+	e->out = f;
+	/* Full buffering: records are whole lines and we flush at the end. */
+	setvbuf(f, NULL, _IOFBF, 1 << 16);
+	return 0;
+}
+
+int eve_reopen(struct eve *e)
+{
+	FILE *f;
+	if (!e->path)
+		return -1;
+	f = fopen(e->path, "a");
+	if (!f)
+		return -1;
+	if (e->out)
+		fclose(e->out);
+	e->out = f;
+	setvbuf(f, NULL, _IOFBF, 1 << 16);
+	return 0;
+}
+
+void eve_close(struct eve *e)
+{
+	if (e->out) {
+		if (fclose(e->out) != 0)
+			e->write_errors++;
+	}
+	e->out = NULL;
+	free(e->path);
+	e->path = NULL;
+	json_free(&e->jb);
+}
+
+void eve_flush(struct eve *e)
+{
+	if (e->out && fflush(e->out) != 0)
+		e->write_errors++;
+}
+
+struct json_buf *eve_begin(struct eve *e, enum eve_type t, const struct eve_hdr *h)
+{
+	char ts[64], a[SW_ADDR_STRLEN];
+	struct json_buf *j = &e->jb;
+	const char *pn;
+
+	if ((unsigned)t >= EVE_T__COUNT || !e->enabled[t] || !e->out)
+		return NULL;
+	json_reset(j);
+	json_open_object(j, NULL);
+	json_ts_format(ts, sizeof(ts), h->ts);
+	json_set_str(j, "timestamp", ts);
+	if (h->flow_id)
+		json_set_uint(j, "flow_id", h->flow_id);
+	if (h->in_iface)
+		json_set_str(j, "in_iface", h->in_iface);
+	if (h->pcap_cnt)
+		json_set_uint(j, "pcap_cnt", h->pcap_cnt);
+	json_set_str(j, "event_type", eve_type_names[t]);
+	if (e->pcap_filename && h->pcap_cnt)
+		json_set_str(j, "pcap_filename", e->pcap_filename);
+	if (h->src && h->src->family) {
+		json_set_str(j, "src_ip", sw_addr_str(h->src, a, sizeof(a)));
+		if (h->proto == IPPROTO_UDP || h->proto == IPPROTO_TCP)
+			json_set_uint(j, "src_port", h->sport);
+	}
+	if (h->dst && h->dst->family) {
+		json_set_str(j, "dest_ip", sw_addr_str(h->dst, a, sizeof(a)));
+		if (h->proto == IPPROTO_UDP || h->proto == IPPROTO_TCP)
+			json_set_uint(j, "dest_port", h->dport);
+	}
+	if (h->ip_v)
+		json_set_uint(j, "ip_v", h->ip_v);
+	if (h->proto) {
+		pn = eve_proto_name(h->proto);
+		if (pn) {
+			json_set_str(j, "proto", pn);
+		} else {
+			char num[8];
+			snprintf(num, sizeof(num), "%u", h->proto);
+			json_set_str(j, "proto", num);
+		}
+	}
+	if (h->pkt_src)
+		json_set_str(j, "pkt_src", h->pkt_src);
+	if (h->tx_id >= 0)
+		json_set_uint(j, "tx_id", (uint64_t)h->tx_id);
+	if (h->app_proto)
+		json_set_str(j, "app_proto", h->app_proto);
+	if (h->direction)
+		json_set_str(j, "direction", h->direction);
+	e->records[t]++;
+	return j;
+}
+
+void eve_end(struct eve *e)
+{
+	struct json_buf *j = &e->jb;
+	json_close_object(j);
+	if (j->err) {
+		e->write_errors++;
+		return;
+	}
+	if (fwrite(j->buf, 1, j->len, e->out) != j->len || fputc('\n', e->out) == EOF)
+		e->write_errors++;
+}
