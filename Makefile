@@ -83,7 +83,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/test_util.h
 $(BUILD)/tools/%: tools/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS) $(EXTRA_LIBS)
+
+# Per-tool extra libraries.
+$(BUILD)/tools/bench_parse: EXTRA_LIBS := -lh2o-evloop
+$(BUILD)/tools/sipgen: EXTRA_LIBS := -lcrypto
 
 tools: $(TOOL_BIN)
 

@@ -10,6 +10,8 @@
 #ifndef SW_PACKET_H
 #define SW_PACKET_H
 
+#include <netinet/in.h>
+
 #include "anomaly.h"
 #include "common.h"
 
@@ -37,9 +39,6 @@
 #define PKT_MAX_ANOM 8
 #define PKT_MAX_VLAN 2
 
-#ifndef IPPROTO_ICMPV6
-#define IPPROTO_ICMPV6 58
-#endif
 
 typedef struct packet {
 	/* Filled by the capture backend. */

@@ -1,0 +1,138 @@
+/*
+ * eve_stats.c - `stats` records. Suricata's layout where it has a name for
+ * a counter (decoder.*, flow.*, defrag.*, tcp.*, app_layer.*), sipwire's
+ * own counters under stats.sipwire: SIP per method and response class,
+ * anomalies by name, state tables, evictions and memcap hits.
+ */
+#include "defrag.h"
+#include "eve_out.h"
+#include "sip_state.h"
+#include "stream_tcp.h"
+
+static void write_decoder(struct json_buf *j, const struct sw_stats *st)
+{
+	json_open_object(j, "decoder");
+	json_set_uint(j, "pkts", st->pkts);
+	json_set_uint(j, "bytes", st->bytes);
+	json_set_uint(j, "invalid", st->invalid);
+	json_set_uint(j, "ipv4", st->ipv4);
+	json_set_uint(j, "ipv6", st->ipv6);
+	json_set_uint(j, "ethernet", st->ethernet);
+	json_set_uint(j, "sll", st->sll);
+	json_set_uint(j, "sll2", st->sll2);
+	json_set_uint(j, "raw", st->raw);
+	json_set_uint(j, "null", st->null);
+	json_set_uint(j, "vlan", st->vlan);
+	json_set_uint(j, "vlan_qinq", st->vlan_qinq);
+	json_set_uint(j, "tcp", st->tcp);
+	json_set_uint(j, "udp", st->udp);
+	json_set_uint(j, "icmpv4", st->icmpv4);
+	json_set_uint(j, "icmpv6", st->icmpv6);
+	json_set_uint(j, "avg_pkt_size", st->pkts ? st->bytes / st->pkts : 0);
+	json_set_uint(j, "max_pkt_size", st->max_pkt_size);
+	json_close_object(j);
+}
+
+static void write_anomalies(struct json_buf *j, const struct sw_stats *st)
+{
+	json_open_object(j, "anomalies");
+	for (unsigned i = 1; i < ANOM__COUNT; i++)
+		if (st->anomalies[i])
+			json_set_uint(j, anomaly_name(i), st->anomalies[i]);
+	json_close_object(j);
+	json_set_uint(j, "anomalies_lost", st->anomalies_lost);
+}
+
+static void write_sip_counts(struct json_buf *j, const struct sw_stats *st)
+{
+	static const char *const cls[7] = { "invalid", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx" };
+	json_open_object(j, "sip");
+	json_set_uint(j, "messages_udp", st->sip_msgs_udp);
+	json_set_uint(j, "messages_tcp", st->sip_msgs_tcp);
+	json_set_uint(j, "unparsable", st->sip_parse_errors);
+	json_set_uint(j, "multi_message_datagrams", st->sip_multi_msg_datagrams);
+	json_set_uint(j, "keepalives", st->sip_keepalives);
+	json_set_uint(j, "sdp_bodies", st->sdp_bodies);
+	json_set_uint(j, "sdp_unparsable", st->sdp_errors);
+	json_open_object(j, "requests");
+	for (int m = 0; m < SIP_M__COUNT; m++)
+		if (st->sip_requests[m])
+			json_set_uint(j, m == SIP_M_UNKNOWN ? "other" : sip_method_name(m),
+			              st->sip_requests[m]);
+	json_close_object(j);
+	json_open_object(j, "responses");
+	for (int c = 0; c < 7; c++)
+		if (st->sip_responses[c])
+			json_set_uint(j, cls[c], st->sip_responses[c]);
+	json_close_object(j);
+	json_close_object(j);
+
+	json_open_object(j, "media");
+	json_set_uint(j, "rtp_flows", st->rtp_flows);
+	json_set_uint(j, "rtcp_flows", st->rtcp_flows);
+	json_set_uint(j, "rtp_pkts", st->rtp_pkts);
+	json_set_uint(j, "rtp_bytes", st->rtp_bytes);
+	json_set_uint(j, "rtcp_pkts", st->rtcp_pkts);
+	json_set_uint(j, "not_rtp", st->rtp_not_rtp);
+	json_set_uint(j, "ssrc_changes", st->rtp_ssrc_changes);
+	json_close_object(j);
+}
+
+void eve_write_stats(struct eve *e, const struct eve_stats_src *s)
+{
+	struct eve_hdr h;
+	struct json_buf *j;
+	const struct sw_stats *st = s->st;
+
+	memset(&h, 0, sizeof(h));
+	h.ts = s->now;
+	h.tx_id = -1;
+	j = eve_begin(e, EVE_T_STATS, &h);
+	if (!j)
+		return;
+	json_open_object(j, "stats");
+	json_set_uint(j, "uptime", s->uptime);
+	write_decoder(j, st);
+
+	if (s->flow) {
+		json_open_object(j, "flow");
+		json_set_uint(j, "total", s->flow->created);
+		json_set_uint(j, "active", s->flow->active);
+		json_set_uint(j, "max_active", s->flow->max_active);
+		json_set_uint(j, "timed_out", s->flow->timed_out);
+		json_set_uint(j, "evicted", s->flow->evicted);
+		json_set_uint(j, "memcap", s->flow->memcap_hits);
+		json_close_object(j);
+	}
+	if (s->defrag)
+		eve_stats_defrag(j, s->defrag, st);
+	if (s->stream)
+		eve_stats_stream(j, s->stream);
+
+	json_open_object(j, "app_layer");
+	json_open_object(j, "flow");
+	json_set_uint(j, "sip_udp", st->sip_udp_flows);
+	json_set_uint(j, "sip_tcp", st->sip_tcp_flows);
+	json_close_object(j);
+	json_open_object(j, "error");
+	json_open_object(j, "sip_udp");
+	json_set_uint(j, "parser", st->sip_parse_errors);
+	json_close_object(j);
+	json_close_object(j);
+	json_close_object(j);
+
+	json_open_object(j, "sipwire");
+	write_sip_counts(j, st);
+	if (s->sip)
+		eve_stats_sip_state(j, s->sip);
+	write_anomalies(j, st);
+	json_open_object(j, "eve");
+	for (int t = 0; t < EVE_T__COUNT; t++)
+		json_set_uint(j, eve_type_name(t), s->eve->records[t]);
+	json_set_uint(j, "write_errors", s->eve->write_errors);
+	json_close_object(j);
+	json_close_object(j);
+
+	json_close_object(j);
+	eve_end(e);
+}

@@ -1,0 +1,273 @@
+#include "json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int grow(struct json_buf *j, size_t need)
+{
+	size_t ncap;
+	char *nb;
+	if (j->err)
+		return -1;
+	if (j->len + need + 1 <= j->cap)
+		return 0;
+	ncap = j->cap ? j->cap : 1024;
+	while (ncap < j->len + need + 1) {
+		if (ncap > ((size_t)1 << 30)) {
+			j->err = 1;
+			return -1;
+		}
+		ncap *= 2;
+	}
+	nb = realloc(j->buf, ncap);
+	if (!nb) {
+		j->err = 1;
+		return -1;
+	}
+	j->buf = nb;
+	j->cap = ncap;
+	return 0;
+}
+
+static void put(struct json_buf *j, const char *s, size_t n)
+{
+	if (grow(j, n) != 0)
+		return;
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+	j->buf[j->len] = '\0';
+}
+
+static void putc1(struct json_buf *j, char c)
+{
+	put(j, &c, 1);
+}
+
+/* Length of a valid UTF-8 sequence at s (max n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		if (n >= 2 && (s[1] & 0xc0) == 0x80)
+			return 2;
+		return 0;
+	}
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xe0 && s[1] < 0xa0) /* overlong */
+			return 0;
+		if (c == 0xed && s[1] >= 0xa0) /* surrogates */
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xf0 && s[1] < 0x90) /* overlong */
+			return 0;
+		if (c == 0xf4 && s[1] >= 0x90) /* > U+10FFFF */
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+static void put_escaped(struct json_buf *j, const char *str, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run = 0;
+
+	putc1(j, '"');
+	while (i < n) {
+		unsigned c = s[i];
+		size_t l;
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			/* Copy runs of plain ASCII in one go. */
+			run = i;
+			while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
+				i++;
+			put(j, (const char *)s + run, i - run);
+			continue;
+		}
+		switch (c) {
+		case '"':
+			put(j, "\\\"", 2);
+			i++;
+			continue;
+		case '\\':
+			put(j, "\\\\", 2);
+			i++;
+			continue;
+		case '\n':
+			put(j, "\\n", 2);
+			i++;
+			continue;
+		case '\r':
+			put(j, "\\r", 2);
+			i++;
+			continue;
+		case '\t':
+			put(j, "\\t", 2);
+			i++;
+			continue;
+		default:
+			break;
+		}
+		l = c < 0x20 ? 0 : utf8_len(s + i, n - i);
+		if (l == 0) {
+			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			put(j, e, 6);
+			i++;
+		} else {
+			put(j, (const char *)s + i, l);
+			i += l;
+		}
+	}
+	putc1(j, '"');
+}
+
+/* Comma and key before a member (or before an array element). */
+static void member(struct json_buf *j, const char *key)
+{
+	if (j->err)
+		return;
+	if (j->depth > 0) {
+		if (!j->first[j->depth])
+			putc1(j, ',');
+		j->first[j->depth] = 0;
+	}
+	if (key) {
+		put_escaped(j, key, strlen(key));
+		putc1(j, ':');
+	}
+}
+
+void json_reset(struct json_buf *j)
+{
+	j->len = 0;
+	j->depth = 0;
+	j->err = 0;
+	if (j->buf)
+		j->buf[0] = '\0';
+}
+
+void json_free(struct json_buf *j)
+{
+	free(j->buf);
+	memset(j, 0, sizeof(*j));
+}
+
+static void open_any(struct json_buf *j, const char *key, char c)
+{
+	member(j, key);
+	if (j->err)
+		return;
+	if (j->depth >= JSON_MAX_DEPTH) {
+		j->err = 1;
+		return;
+	}
+	putc1(j, c);
+	j->depth++;
+	j->first[j->depth] = 1;
+}
+
+static void close_any(struct json_buf *j, char c)
+{
+	if (j->err)
+		return;
+	if (j->depth <= 0) {
+		j->err = 1;
+		return;
+	}
+	putc1(j, c);
+	j->depth--;
+}
+
+void json_open_object(struct json_buf *j, const char *key)
+{
+	open_any(j, key, '{');
+}
+
+void json_close_object(struct json_buf *j)
+{
+	close_any(j, '}');
+}
+
+void json_open_array(struct json_buf *j, const char *key)
+{
+	open_any(j, key, '[');
+}
+
+void json_close_array(struct json_buf *j)
+{
+	close_any(j, ']');
+}
+
+void json_set_strn(struct json_buf *j, const char *key, const char *s, size_t n)
+{
+	member(j, key);
+	if (!j->err)
+		put_escaped(j, s ? s : "", s ? n : 0);
+}
+
+void json_set_str(struct json_buf *j, const char *key, const char *s)
+{
+	json_set_strn(j, key, s, s ? strlen(s) : 0);
+}
+
+void json_set_uint(struct json_buf *j, const char *key, uint64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
+	member(j, key);
+	put(j, b, (size_t)n);
+}
+
+void json_set_int(struct json_buf *j, const char *key, int64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%lld", (long long)v);
+	member(j, key);
+	put(j, b, (size_t)n);
+}
+
+void json_set_bool(struct json_buf *j, const char *key, int v)
+{
+	member(j, key);
+	if (v)
+		put(j, "true", 4);
+	else
+		put(j, "false", 5);
+}
+
+void json_append_str(struct json_buf *j, const char *s, size_t n)
+{
+	json_set_strn(j, NULL, s, n);
+}
+
+void json_append_uint(struct json_buf *j, uint64_t v)
+{
+	json_set_uint(j, NULL, v);
+}
+
+int json_ts_format(char *out, size_t cap, uint64_t ts_usec)
+{
+	time_t t = (time_t)(ts_usec / 1000000ULL);
+	struct tm tm;
+	int n;
+	if (!gmtime_r(&t, &tm))
+		memset(&tm, 0, sizeof(tm));
+	n = snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06u+0000", tm.tm_year + 1900,
+	             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	             (unsigned)(ts_usec % 1000000ULL));
+	if (n < 0 || (size_t)n >= cap)
+		return -1;
+	return n;
+}
