@@ -38,8 +38,13 @@ endif
 ENGINE_SRC  := $(sort $(wildcard engine/*.c))
 ENGINE_OBJ  := $(patsubst engine/%.c,$(BUILD)/engine/%.o,$(ENGINE_SRC))
 LIB_OBJ     := $(filter-out $(BUILD)/engine/main.o,$(ENGINE_OBJ))
+LIB         := $(BUILD)/libsipwire.a
 UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+CONF_SRC    := $(sort $(wildcard tests/conformance/*.c))
+CONF_BIN    := $(patsubst tests/conformance/%.c,$(BUILD)/tests/conf_%,$(CONF_SRC))
+FUZZ_SRC    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN    := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/%,$(FUZZ_SRC))
 TOOL_SRC    := $(sort $(wildcard tools/*.c))
 TOOL_BIN    := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 
@@ -62,7 +67,11 @@ help:
 sipwire: $(BUILD)/sipwire
 	$(Q)cp $< $@
 
-$(BUILD)/sipwire: $(ENGINE_OBJ)
+$(LIB): $(LIB_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/sipwire: $(BUILD)/engine/main.o $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -75,15 +84,29 @@ $(BUILD)/engine/%.o: engine/%.c
 engine/%.o: $(BUILD)/engine/%.o
 	@:
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/test_util.h
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/test_util.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) -lcmocka
 
-$(BUILD)/tools/%: tools/%.c $(LIB_OBJ)
+# Conformance programs (tests/conformance/*.c), run by tests/conformance/*.sh.
+$(BUILD)/tests/conf_%: tests/conformance/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS) $(EXTRA_LIBS)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+# Fuzz targets built with the standalone driver (replays the seed corpus and
+# bounded random mutations; runs under gcc in make test). `make fuzz` builds
+# the same targets with clang's libFuzzer instead.
+$(BUILD)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -o $@ $< tests/fuzz/driver.c $(LIB) $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tools/%: tools/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) $(EXTRA_LIBS)
 
 # Per-tool extra libraries.
 $(BUILD)/tools/bench_parse: EXTRA_LIBS := -lh2o-evloop
@@ -98,11 +121,11 @@ deps:
 	$(Q)tools/deps.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory sipwire tools $(UNIT_BIN) WERROR=1
+	$(Q)$(MAKE) --no-print-directory sipwire tools $(UNIT_BIN) $(CONF_BIN) $(FUZZ_BIN) WERROR=1
 	$(Q)BUILD=$(BUILD) SAN=$(SAN) tests/run.sh all
 
 fuzz:
-	$(Q)tests/fuzz/run.sh
+	$(Q)BUILD=$(BUILD) tests/fuzz/run.sh
 
 bench: sipwire tools
 	$(Q)BUILD=$(BUILD) tools/bench.sh

@@ -9,6 +9,90 @@
 #include "sip_state.h"
 #include "stream_tcp.h"
 
+/* Suricata's defrag object, plus sipwire's overlap/eviction counters. */
+static void eve_stats_defrag(struct json_buf *j, const struct defrag_stats *d,
+                             const struct sw_stats *st)
+{
+	json_open_object(j, "defrag");
+	json_open_object(j, "ipv4");
+	json_set_uint(j, "fragments", d->ipv4_fragments);
+	json_set_uint(j, "reassembled", d->ipv4_reassembled);
+	json_close_object(j);
+	json_open_object(j, "ipv6");
+	json_set_uint(j, "fragments", d->ipv6_fragments);
+	json_set_uint(j, "reassembled", d->ipv6_reassembled);
+	json_close_object(j);
+	json_set_uint(j, "max_trackers_reached", d->evicted);
+	json_set_uint(j, "memcap_exception", d->memcap_hits);
+	json_set_uint(j, "timeouts", d->timeouts);
+	json_set_uint(j, "overlaps", d->overlaps);
+	json_set_uint(j, "overlaps_different", d->overlap_diff);
+	json_set_uint(j, "duplicates", d->duplicates);
+	json_set_uint(j, "too_many_fragments", d->too_many_frags);
+	json_set_uint(j, "too_large", d->too_large);
+	json_set_uint(j, "trackers", d->trackers_now);
+	json_set_uint(j, "bytes", d->bytes_now);
+	json_close_object(j);
+	(void)st;
+}
+
+/* Suricata's tcp object names where they exist. */
+static void eve_stats_stream(struct json_buf *j, const struct stream_stats *s)
+{
+	json_open_object(j, "tcp");
+	json_set_uint(j, "sessions", s->sessions);
+	json_set_uint(j, "midstream_pickups", s->midstream_pickups);
+	json_set_uint(j, "ssn_memcap_drop", s->session_memcap);
+	json_set_uint(j, "segment_memcap_drop", s->memcap_hits);
+	json_set_uint(j, "reassembly_gap", s->gaps);
+	json_set_uint(j, "overlap", s->overlaps);
+	json_set_uint(j, "overlap_diff_data", s->overlap_diff);
+	json_set_uint(j, "rst", s->rst);
+	json_set_uint(j, "segments", s->segments);
+	json_set_uint(j, "ooo_segments", s->ooo_segments);
+	json_set_uint(j, "retransmissions", s->retransmissions);
+	json_set_uint(j, "bytes_delivered", s->bytes_delivered);
+	json_set_uint(j, "gap_bytes", s->gap_bytes);
+	json_set_uint(j, "ooo_bytes", s->ooo_bytes_now);
+	json_close_object(j);
+}
+
+/* sipwire's call-state tables. */
+static void eve_stats_sip_state(struct json_buf *j, const struct sip_state_stats *s)
+{
+	json_open_object(j, "transactions");
+	json_set_uint(j, "total", s->txns);
+	json_set_uint(j, "active", s->txns_active);
+	json_set_uint(j, "request_retransmissions", s->txn_retrans_req);
+	json_set_uint(j, "response_retransmissions", s->txn_retrans_resp);
+	json_set_uint(j, "timeouts", s->txn_timeouts);
+	json_set_uint(j, "evicted", s->txn_evicted);
+	json_set_uint(j, "stray_responses", s->stray_responses);
+	json_set_uint(j, "acks_2xx", s->acks_2xx);
+	json_close_object(j);
+	json_open_object(j, "dialogs");
+	json_set_uint(j, "total", s->dialogs);
+	json_set_uint(j, "active", s->dialogs_active);
+	json_set_uint(j, "confirmed", s->dialogs_confirmed);
+	json_set_uint(j, "timeouts", s->dialog_timeouts);
+	json_set_uint(j, "evicted", s->dialogs_evicted);
+	json_set_uint(j, "in_dialog_unknown", s->in_dialog_unknown);
+	json_close_object(j);
+	json_open_object(j, "registrations");
+	json_set_uint(j, "active", s->regs_active);
+	json_set_uint(j, "binds", s->reg_binds);
+	json_set_uint(j, "refreshes", s->reg_refreshes);
+	json_set_uint(j, "unbinds", s->reg_unbinds);
+	json_set_uint(j, "expired", s->reg_expired);
+	json_set_uint(j, "evicted", s->reg_evicted);
+	json_close_object(j);
+	json_open_object(j, "media_expectations");
+	json_set_uint(j, "active", s->media_active);
+	json_set_uint(j, "added", s->media_added);
+	json_set_uint(j, "evicted", s->media_evicted);
+	json_close_object(j);
+}
+
 static void write_decoder(struct json_buf *j, const struct sw_stats *st)
 {
 	json_open_object(j, "decoder");
