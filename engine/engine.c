@@ -50,6 +50,9 @@ struct engine {
 	uint8_t finishing;
 
 	packet *cur;         /* packet being processed (NULL from timers) */
+	/* Counters of the tables torn down by engine_finish(), for the last stats. */
+	struct flow_stats flow_final;
+	struct sip_state_stats sip_final;
 	struct sw_stats st;
 };
 
@@ -154,6 +157,7 @@ static void msg_ctx_from(struct sip_msg_ctx *c, const struct engine *e, const st
 	c->proto = f->key.proto;
 	c->ip_v = f->key.src.family;
 	c->flow_dir = (uint8_t)dir;
+	c->flow_tx = f->tx_count;
 	if (dir == 0) {
 		c->src = f->key.src;
 		c->dst = f->key.dst;
@@ -287,7 +291,8 @@ static void handle_media(struct engine *e, packet *p, struct flow *f)
 	}
 	if (f->dialog_id) {
 		/* party_dir: 0 = sent by the caller side, 1 = by the callee side. */
-		sip_state_media_packet(e->sip, f->dialog_id, p->dir ^ f->media_party,
+		sip_state_media_packet(e->sip, f->dialog_id, f->media_index,
+		                       f->app == FLOW_APP_RTCP, p->dir ^ f->media_party,
 		                       p->payload_len, p->ts);
 	}
 }
@@ -443,10 +448,10 @@ static void write_stats(struct engine *e)
 		.now = e->now,
 		.uptime = e->started ? (e->now - e->first_ts) / SW_USEC_PER_SEC : 0,
 		.st = &e->st,
-		.flow = flow_table_stats(e->ft),
+		.flow = e->ft ? flow_table_stats(e->ft) : &e->flow_final,
 		.defrag = defrag_get_stats(e->df),
 		.stream = stream_get_stats(e->stream),
-		.sip = sip_state_get_stats(e->sip),
+		.sip = e->sip ? sip_state_get_stats(e->sip) : &e->sip_final,
 		.eve = &e->eve,
 	};
 	eve_write_stats(&e->eve, &s);
@@ -698,8 +703,11 @@ void engine_finish(struct engine *e)
 	e->cur = NULL;
 	/* Order matters: open transactions and dialogs first (they may
 	 * reference flows), then the flows, then the last stats. */
+	sip_state_finish(e->sip);
+	e->sip_final = *sip_state_get_stats(e->sip);
 	sip_state_destroy(e->sip);
 	e->sip = NULL;
+	e->flow_final = *flow_table_stats(e->ft);
 	flow_table_destroy(e->ft);
 	e->ft = NULL;
 	write_stats(e);

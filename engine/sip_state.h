@@ -85,7 +85,7 @@ struct sip_txn_rec {
 	uint16_t first_provisional; /* first 1xx code, 0: none */
 	uint16_t n_provisional;
 	uint16_t retrans_req, retrans_resp;
-	const char *end;            /* "completed", "timeout", "evicted", "shutdown", "no_response" */
+	const char *end;            /* "completed", "timeout", "evicted", "shutdown" */
 	const char *method, *uri, *version, *request_line;
 	const char *reason, *response_line;
 	const char *from, *to, *call_id, *cseq, *user_agent, *server, *contact, *via;
@@ -100,15 +100,15 @@ struct sip_txn_rec {
 	uint16_t reg_contacts;
 };
 
-#define SIP_DIALOG_MAX_MEDIA 4
+#define SIP_DIALOG_MAX_MEDIA 2
 
 struct sip_dialog_media {
-	uint8_t present;
 	uint8_t index;              /* m= line index */
-	char media[16];             /* audio, video, ... */
-	sw_addr addr[2];            /* [0] offered by caller, [1] answered by callee */
+	char media[12];             /* audio, video, ... */
+	sw_addr addr[2];            /* [0] announced by the caller, [1] by the callee */
 	uint16_t port[2];
-	uint64_t pkts[2], bytes[2]; /* RTP+RTCP sent by caller [0], by callee [1] */
+	uint32_t pkts[2], rtcp_pkts[2]; /* RTP / RTCP packets sent by caller [0], callee [1] */
+	uint64_t bytes[2];          /* RTP payload bytes */
 };
 
 /* A finished dialog, as written in an EVE `call` record. */
@@ -170,9 +170,12 @@ struct sip_state;
 struct sip_state *sip_state_create(const struct sip_state_cfg *cfg,
                                    const struct sip_state_hooks *hooks, void *ud);
 /*
- * Ends every open transaction and dialog (records with end "shutdown"),
- * then frees everything. NULL is a no-op.
+ * Ends every open transaction and dialog now (records with end "shutdown";
+ * terminated dialogs still lingering get their own end reason). The
+ * tables stay usable and their counters readable.
  */
+void sip_state_finish(struct sip_state *s);
+/* sip_state_finish(), then frees everything. NULL is a no-op. */
 void sip_state_destroy(struct sip_state *s);
 
 /*
@@ -190,9 +193,13 @@ void sip_state_tick(struct sip_state *s, sw_time now);
 int sip_state_media_lookup(struct sip_state *s, const sw_addr *addr, uint16_t port,
                            uint8_t proto, struct media_match *mm);
 
-/* Counts one RTP/RTCP packet of dialog_id sent by party (0 caller, 1 callee). */
-void sip_state_media_packet(struct sip_state *s, uint64_t dialog_id, int party, uint32_t len,
-                            sw_time ts);
+/*
+ * Counts one RTP (is_rtcp 0) or RTCP packet of media stream media_index of
+ * dialog_id sent by party (0 caller, 1 callee); media keeps a confirmed
+ * dialog from idling out.
+ */
+void sip_state_media_packet(struct sip_state *s, uint64_t dialog_id, unsigned media_index,
+                            int is_rtcp, int party, uint32_t len, sw_time ts);
 
 const struct sip_state_stats *sip_state_get_stats(const struct sip_state *s);
 

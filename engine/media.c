@@ -1,0 +1,158 @@
+/*
+ * media.c - media expectations (RFC 3264 offer/answer, RFC 3605 a=rtcp).
+ *
+ * Each m= line of an SDP seen in a dialog announces where its sender wants
+ * to receive RTP (c= address, m= port) and RTCP (a=rtcp, else port + 1,
+ * none with a=rtcp-mux). Every such endpoint becomes an expectation owned
+ * by the dialog, hashed by (address, port, transport) so that the engine can
+ * tie a UDP flow to its call by either endpoint. A new SDP from the same
+ * side (re-INVITE, UPDATE, answer after early media) replaces that side's
+ * expectations for the same m= line; port 0 removes them (stream
+ * declined). An endpoint announced by a newer dialog moves to it.
+ * Expectations live as long as their dialog; the table is capped by
+ * max_media and the oldest expectation is evicted (anomaly) when full.
+ */
+#include <netinet/in.h>
+
+#include "anomaly.h"
+#include "sip_state_int.h"
+
+static uint64_t mkey(const sw_addr *a, uint16_t port, uint8_t proto)
+{
+	return sw_hash_mix(sw_hash_bytes(sw_hash_bytes(0, a, sizeof(*a)), &port, sizeof(port)) ^
+	                   proto);
+}
+
+static void unlink_exp(struct sip_state *s, struct media_exp *x)
+{
+	struct media_exp **pp = &s->media_h[mkey(&x->addr, x->port, x->proto) & s->media_mask];
+	while (*pp && *pp != x)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = x->hnext;
+	pp = &x->dlg->media;
+	while (*pp && *pp != x)
+		pp = &(*pp)->dnext;
+	if (*pp)
+		*pp = x->dnext;
+	dl_del(&s->media_lru, &x->lru);
+	s->st.media_active--;
+	free(x);
+}
+
+struct media_exp *media_find(struct sip_state *s, const sw_addr *a, uint16_t port, uint8_t proto)
+{
+	for (struct media_exp *x = s->media_h[mkey(a, port, proto) & s->media_mask]; x;
+	     x = x->hnext)
+		if (x->port == port && x->proto == proto && sw_addr_eq(&x->addr, a))
+			return x;
+	return NULL;
+}
+
+static void add(struct sip_state *s, struct dialog *d, int party, unsigned index, int rtcp,
+                const sw_addr *a, uint16_t port)
+{
+	struct media_exp *x = media_find(s, a, port, IPPROTO_UDP);
+	uint64_t h;
+	if (x)
+		unlink_exp(s, x);
+	if (s->st.media_active >= s->cfg.max_media) {
+		struct dl_node *n = dl_first(&s->media_lru);
+		if (n) {
+			s->st.media_evicted++;
+			ss_anomaly(s, NULL, ANOM_STATE_MEDIA_EVICTED);
+			unlink_exp(s, dl_entry(n, struct media_exp, lru));
+		}
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return;
+	x->dlg = d;
+	x->addr = *a;
+	x->port = port;
+	x->proto = IPPROTO_UDP;
+	x->party = (uint8_t)party;
+	x->is_rtcp = (uint8_t)rtcp;
+	x->index = (uint8_t)index;
+	h = mkey(a, port, IPPROTO_UDP);
+	x->hnext = s->media_h[h & s->media_mask];
+	s->media_h[h & s->media_mask] = x;
+	x->dnext = d->media;
+	d->media = x;
+	dl_push(&s->media_lru, &x->lru);
+	s->st.media_active++;
+	s->st.media_added++;
+}
+
+/* Removes d's expectations announced by party for m= line index. */
+static void drop_index(struct sip_state *s, struct dialog *d, int party, unsigned index)
+{
+	struct media_exp *x = d->media, *next;
+	for (; x; x = next) {
+		next = x->dnext;
+		if (x->party == party && x->index == index)
+			unlink_exp(s, x);
+	}
+}
+
+static struct sip_dialog_media *slot(struct dialog *d, unsigned index, sw_str media)
+{
+	for (unsigned i = 0; i < d->n_m; i++)
+		if (d->m[i].index == index)
+			return &d->m[i];
+	if (d->n_m >= SIP_DIALOG_MAX_MEDIA)
+		return NULL;
+	struct sip_dialog_media *m = &d->m[d->n_m++];
+	memset(m, 0, sizeof(*m));
+	m->index = (uint8_t)index;
+	sw_str_copy(m->media, sizeof(m->media), media);
+	return m;
+}
+
+void media_from_sdp(struct sip_state *s, struct dialog *d, int party,
+                    const struct sdp_session *sdp)
+{
+	party = party ? 1 : 0;
+	for (unsigned i = 0; i < sdp->n_media && i < SDP_MAX_MEDIA; i++) {
+		const struct sdp_media *md = &sdp->media[i];
+		const struct sdp_conn *c = sdp_media_conn(sdp, i);
+		struct sip_dialog_media *sm = slot(d, i, md->media);
+
+		drop_index(s, d, party, i);
+		if (sm) {
+			sm->port[party] = md->port;
+			if (c && c->present)
+				sm->addr[party] = c->addr;
+		}
+		/* Declined stream, hold with 0.0.0.0 (RFC 2543 style) or an FQDN. */
+		if (md->port == 0 || !c || !c->present || c->addr.family == 0)
+			continue;
+		{
+			static const uint8_t zero[16];
+			if (memcmp(c->addr.a, zero, 16) == 0)
+				continue;
+		}
+		add(s, d, party, i, 0, &c->addr, md->port);
+		if (!md->rtcp_mux) {
+			uint16_t rp = md->rtcp_port ? md->rtcp_port : (uint16_t)(md->port + 1);
+			const sw_addr *ra = md->rtcp_conn.present && md->rtcp_conn.addr.family
+			                            ? &md->rtcp_conn.addr
+			                            : &c->addr;
+			if (rp != 0 && !(rp == md->port && sw_addr_eq(ra, &c->addr)))
+				add(s, d, party, i, 1, ra, rp);
+		}
+	}
+}
+
+void media_free_dialog(struct sip_state *s, struct dialog *d)
+{
+	while (d->media)
+		unlink_exp(s, d->media);
+}
+
+void media_free_all(struct sip_state *s)
+{
+	struct dl_node *n;
+	while ((n = dl_first(&s->media_lru)))
+		unlink_exp(s, dl_entry(n, struct media_exp, lru));
+}
