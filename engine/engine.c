@@ -570,7 +570,11 @@ void engine_packet(struct engine *e, packet *p)
 	e->cur = p;
 
 	if (decode_packet(p) != 0) {
-		e->st.invalid++;
+		/* Non-IP frames (ARP, LLDP...) are not errors; broken ones are. */
+		if (p->anom_n || (p->flags & PKT_INVALID))
+			e->st.invalid++;
+		else
+			e->st.non_ip++;
 		flush_packet_anomalies(e, p);
 		e->cur = NULL;
 		return;

@@ -99,6 +99,7 @@ static void write_decoder(struct json_buf *j, const struct sw_stats *st)
 	json_set_uint(j, "pkts", st->pkts);
 	json_set_uint(j, "bytes", st->bytes);
 	json_set_uint(j, "invalid", st->invalid);
+	json_set_uint(j, "non_ip", st->non_ip);
 	json_set_uint(j, "ipv4", st->ipv4);
 	json_set_uint(j, "ipv6", st->ipv6);
 	json_set_uint(j, "ethernet", st->ethernet);

@@ -11,7 +11,8 @@
 
 struct sw_stats {
 	uint64_t pkts, bytes, max_pkt_size;
-	uint64_t invalid;          /* could not be decoded to IP */
+	uint64_t invalid;          /* broken before or at the IP layer */
+	uint64_t non_ip;           /* well-formed frames that are not IP (ARP...) */
 	uint64_t ethernet, vlan, vlan_qinq, sll, sll2, raw, null;
 	uint64_t ipv4, ipv6, udp, tcp, icmpv4, icmpv6, other_proto;
 	uint64_t ipv4_frags, ipv6_frags;
