@@ -146,11 +146,34 @@ static int decode_ipv4(packet *p, const uint8_t *b, uint32_t len)
 	return 0;
 }
 
+/*
+ * A routing header rh[0..hl) with segments left: where does the datagram
+ * end up? Type 0 (deprecated but still seen) and type 2 (Mobile IPv6) list
+ * addresses in order, the last is the final one; a segment routing header
+ * (type 4, RFC 8754) stores the list reversed, so Segment List[0] is. NULL
+ * for other types: the checksum is then judged with the header's address.
+ */
+static const uint8_t *rh_final_dst(const uint8_t *rh, uint32_t hl)
+{
+	uint32_t n;
+	switch (rh[2]) {
+	case 0:
+	case 2:
+		n = rh[1] / 2; /* 16-byte addresses after 8 bytes: hl = 8 + 16n */
+		return n ? rh + 8 + 16 * (n - 1) : NULL;
+	case 4:
+		return hl >= 24 ? rh + 8 : NULL;
+	default:
+		return NULL;
+	}
+}
+
 static int decode_ipv6(packet *p, const uint8_t *b, uint32_t len)
 {
 	uint32_t plen, total, off;
 	uint8_t nh;
 	unsigned n_ext = 0;
+	const uint8_t *final_dst = NULL;
 
 	if (len < 40)
 		return invalid(p, ANOM_IPV6_PKT_TOO_SMALL);
@@ -220,6 +243,8 @@ static int decode_ipv6(packet *p, const uint8_t *b, uint32_t len)
 		hl = nh == 51 ? ((uint32_t)b[off + 1] + 2) * 4 : ((uint32_t)b[off + 1] + 1) * 8;
 		if (off + hl > total)
 			return invalid(p, ANOM_IPV6_TRUNC_EXTHDR);
+		if (nh == 43 && b[off + 3] != 0)
+			final_dst = rh_final_dst(b + off, hl);
 		nh = b[off];
 		off += hl;
 	}
@@ -228,6 +253,16 @@ l4:
 	p->l3_hdr_len = off;
 	if (nh == 59) /* no next header */
 		return 0;
+	if (final_dst) {
+		/* The upper-layer checksum was computed by the sender with the
+		 * final destination (RFC 8200 §8.1), not with the next hop in
+		 * the header: judge it with that, then put the header's back. */
+		sw_addr hop = p->dst;
+		memcpy(p->dst.a, final_dst, 16);
+		decode_l4(p, b + off, total - off);
+		p->dst = hop;
+		return 0;
+	}
 	decode_l4(p, b + off, total - off);
 	return 0;
 }

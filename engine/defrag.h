@@ -2,21 +2,37 @@
  * defrag.h - IPv4 and IPv6 fragment reassembly.
  *
  * Fragments are grouped into trackers keyed by (family, src, dst, id,
- * protocol, VLANs). When a tracker holds the first fragment, the last
- * fragment (MF clear) and every byte in between, the datagram is rebuilt
- * into the defragmenter's own buffer and decoded again through
- * decode_ip() into the caller's packet. Everything is bounded: trackers by
+ * VLANs), plus the protocol for IPv4. IPv6 leaves the Fragment header's
+ * next header out of the key, as RFC 8200 §4.5 and Linux do, and takes it
+ * from the first fragment: keying on it would let a sender split what the
+ * receiver sees as one datagram into trackers that never complete.
+ *
+ * When a tracker holds the first fragment, the last fragment (MF clear)
+ * and every byte in between, the datagram is rebuilt into the
+ * defragmenter's own buffer and decoded again through decode_ip() into
+ * the caller's packet. Everything is bounded: trackers by
  * max_trackers, bytes held across all trackers by max_bytes (the oldest
  * tracker is evicted to make room, counted and reported), fragments per
  * tracker by max_frags_per_tracker, and trackers expire after timeout
- * seconds of packet time.
+ * seconds of packet time counted from their first fragment (more fragments
+ * do not extend it). Memory: trackers are preallocated; fragment bytes are
+ * malloc'd per piece but charged to max_bytes first (defrag.c says why).
  *
- * Overlap policy: "first" (data already received wins), which is what
- * Suricata calls the BSD-right/first policy family's safe default for an
- * IPS that cannot know the receiver. An overlap whose bytes differ from
- * what was received first raises an anomaly; for IPv6 any overlap
- * discards the whole datagram (RFC 5722). Exact duplicates are counted,
- * not flagged.
+ * Fragments the receiver would not reassemble are not held either: one
+ * cut short by the capture, one with a bad IPv4 header checksum, an empty
+ * non-last one, an IPv6 non-last one whose length is not a multiple of 8
+ * (IPv4 ones are trimmed to a multiple of 8, as Linux does). Fragments that
+ * disagree on where the datagram ends drop it.
+ *
+ * Overlap policy: "first" (data already received wins; Suricata's
+ * "first" policy). An IPS cannot know the receiver's own policy, so it
+ * keeps one consistent view and flags every disagreement: an overlap whose
+ * bytes differ from what was received first raises an anomaly; for IPv6
+ * any overlap discards the whole datagram (RFC 5722). Exact duplicates
+ * (bytes already held, identical) are counted, not flagged, for both
+ * versions.
+ *
+ * One struct defrag per worker thread: nothing here locks.
  */
 #ifndef SW_DEFRAG_H
 #define SW_DEFRAG_H
@@ -46,7 +62,11 @@ struct defrag_stats {
 
 struct defrag;
 
-/* Allocates the defragmenter. Zero members of cfg take their defaults. NULL on ENOMEM. */
+/*
+ * Allocates the defragmenter with all its trackers and its reassembly
+ * buffer. Zero members of cfg (or a NULL cfg) take their defaults. The
+ * caller owns the result. NULL on ENOMEM.
+ */
 struct defrag *defrag_create(const struct defrag_cfg *cfg);
 /* Frees everything, held fragments included. NULL is a no-op. */
 void defrag_destroy(struct defrag *d);
@@ -59,15 +79,22 @@ void defrag_destroy(struct defrag *d);
  *      ts/pcap_cnt/in_iface/vlan/linktype copied from frag). whole->data
  *      points into the defragmenter and stays valid until the next call of
  *      defrag_packet(), defrag_timeout() or defrag_destroy().
- *   0  the fragment is held, waiting for the rest;
- *  -1  the fragment was refused (anomaly recorded on frag: overlap, too
- *      many fragments, too large, memcap).
+ *   0  the fragment is held (or was a duplicate), waiting for the rest;
+ *  -1  the fragment was refused, or the datagram it belonged to was
+ *      dropped; anomalies on frag say why (overlap, too many fragments, too
+ *      large, memcap, end mismatch, invalid length, ignored, or the rebuilt
+ *      datagram failed to decode, whose anomalies are copied onto frag).
+ * Counts every fragment in stats and expires stale trackers by frag->ts.
+ * A fragment that needs a new tracker when all are in use evicts the
+ * oldest (anomaly on frag).
  */
 int defrag_packet(struct defrag *d, packet *frag, packet *whole);
 
-/* Expires trackers older than the timeout at packet time now. */
+/* Expires trackers whose first fragment is more than timeout seconds older
+ * than packet time now. NULL is a no-op. */
 void defrag_timeout(struct defrag *d, sw_time now);
 
+/* Live counters, owned by d and valid until defrag_destroy(). */
 const struct defrag_stats *defrag_get_stats(const struct defrag *d);
 
 #endif
