@@ -13,7 +13,8 @@ void log_init(int verbosity)
 	log_verbosity = verbosity;
 }
 
-static void vlog(const char *prefix, const char *fmt, va_list ap, int err)
+__attribute__((format(printf, 2, 0))) static void vlog(const char *prefix, const char *fmt,
+                                                     va_list ap, int err)
 {
 	fprintf(stderr, "sipwire: %s", prefix);
 	vfprintf(stderr, fmt, ap);
