@@ -413,6 +413,9 @@ struct load_ctx {
 };
 
 static int fail_at(struct load_ctx *lc, const yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail_at(struct load_ctx *lc, const yaml_node_t *n, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -475,6 +478,10 @@ static int load_value(struct load_ctx *lc, const char *path, yaml_node_t *kn, ya
 
 	if (!k) {
 		if (is_section(path)) {
+			/* "section:" with every key commented out is YAML null: nothing to set */
+			if (vn->type == YAML_SCALAR_NODE && vn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+			    (!*scalar(vn) || strcmp(scalar(vn), "~") == 0 || strcmp(scalar(vn), "null") == 0))
+				return 0;
 			if (vn->type != YAML_MAPPING_NODE)
 				return fail_at(lc, vn, "%s: expected a mapping of keys", path);
 			return load_mapping(lc, vn, path);
@@ -507,6 +514,12 @@ static int load_value(struct load_ctx *lc, const char *path, yaml_node_t *kn, ya
 			yaml_node_t *vv = yaml_document_get_node(lc->doc, pr->value);
 			if (!vk || !vv || vk->type != YAML_SCALAR_NODE || vv->type != YAML_SCALAR_NODE)
 				return fail_at(lc, vk ? vk : vn, "%s: variables are NAME: \"value\"", path);
+			for (yaml_node_pair_t *q = vn->data.mapping.pairs.start; q < pr; q++) {
+				yaml_node_t *qk = yaml_document_get_node(lc->doc, q->key);
+				if (qk && qk->type == YAML_SCALAR_NODE && strcmp(scalar(qk), scalar(vk)) == 0)
+					return fail_at(lc, vk, "%s: duplicate key \"%s\" (first at line %zu)", path,
+					               scalar(vk), qk->start_mark.line + 1);
+			}
 			if (var_set(lc->c, k, scalar(vk), scalar(vv), why, sizeof(why)) != 0)
 				return fail_at(lc, vk, "%s: %s", path, why);
 		}
@@ -535,10 +548,13 @@ static int load_mapping(struct load_ctx *lc, yaml_node_t *map, const char *prefi
 				return fail_at(lc, kn, "duplicate key \"%s\" (first at line %zu)",
 				               scalar(kn), qk->start_mark.line + 1);
 		}
+		int pl;
 		if (prefix[0])
-			snprintf(path, sizeof(path), "%s.%s", prefix, scalar(kn));
+			pl = snprintf(path, sizeof(path), "%s.%s", prefix, scalar(kn));
 		else
-			snprintf(path, sizeof(path), "%s", scalar(kn));
+			pl = snprintf(path, sizeof(path), "%s", scalar(kn));
+		if (pl < 0 || (size_t)pl >= sizeof(path))
+			return fail_at(lc, kn, "unknown key (name too long)");
 		if (load_value(lc, path, kn, vn) != 0)
 			return -1;
 	}
@@ -572,8 +588,9 @@ int config_load(struct sw_config *c, const char *path, char *err, size_t cap)
 	}
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	struct load_ctx lc = { c, &doc, path, err, cap };
-	if (!root) {
-		rc = 0; /* empty file: defaults */
+	if (!root || (root->type == YAML_SCALAR_NODE &&
+	              root->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && root->data.scalar.length == 0)) {
+		rc = 0; /* empty file, or an empty document ("---"): defaults */
 	} else if (root->type != YAML_MAPPING_NODE) {
 		rc = fail_at(&lc, root, "the top level must be a mapping of sections");
 	} else {
@@ -620,18 +637,27 @@ int config_set(struct sw_config *c, const char *assignment, char *err, size_t ca
 		return -1;
 	}
 	if (k->type == CT_LIST) {
-		/* comma-separated */
+		/* comma-separated; built aside so that an error changes nothing */
 		char buf[512], *save = NULL, *tok;
+		struct sw_config tmp;
+		if (strlen(eq + 1) >= sizeof(buf)) {
+			snprintf(err, cap, "--set %s: value too long", path);
+			return -1;
+		}
 		snprintf(buf, sizeof(buf), "%s", eq + 1);
-		free_list(c, k);
+		memset(&tmp, 0, sizeof(tmp));
 		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 			while (*tok == ' ')
 				tok++;
-			if (list_add(c, k, tok, why, sizeof(why)) != 0) {
+			if (list_add(&tmp, k, tok, why, sizeof(why)) != 0) {
+				free_list(&tmp, k);
 				snprintf(err, cap, "--set %s: %s", path, why);
 				return -1;
 			}
 		}
+		free_list(c, k);
+		memcpy(field(c, k->off), field(&tmp, k->off), sizeof(char *) * CFG_MAX_LIST);
+		memcpy(field(c, k->off2), field(&tmp, k->off2), sizeof(unsigned));
 		return 0;
 	}
 	if (set_scalar(c, k, eq + 1, why, sizeof(why)) != 0) {
@@ -643,6 +669,28 @@ int config_set(struct sw_config *c, const char *assignment, char *err, size_t ca
 
 /* ------------------------------------------------------------------ */
 /* Dump                                                                */
+
+/* Writes s as a YAML double-quoted scalar that loads back byte for byte. */
+static void dump_quoted(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", out);
+		else if (ch == '\t')
+			fputs("\\t", out);
+		else if (ch == '\r')
+			fputs("\\r", out);
+		else if (ch < 0x20 || ch == 0x7f)
+			fprintf(out, "\\x%02x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
 
 static void dump_value(struct sw_config *c, const struct cfg_key *k, FILE *out, int indent)
 {
@@ -658,7 +706,8 @@ static void dump_value(struct sw_config *c, const struct cfg_key *k, FILE *out, 
 		fprintf(out, " %s", *(int *)field(c, k->off) ? "true" : "false");
 		break;
 	case CT_STR:
-		fprintf(out, " \"%s\"", *(char **)field(c, k->off));
+		fputc(' ', out);
+		dump_quoted(out, *(char **)field(c, k->off));
 		break;
 	case CT_LIST: {
 		char **items = field(c, k->off);
@@ -672,8 +721,12 @@ static void dump_value(struct sw_config *c, const struct cfg_key *k, FILE *out, 
 	case CT_VARS: {
 		struct cfg_var *v = field(c, k->off);
 		unsigned n = *(unsigned *)field(c, k->off2);
-		for (unsigned i = 0; i < n; i++)
-			fprintf(out, "\n%*s%s: \"%s\"", indent + 2, "", v[i].name, v[i].value);
+		if (n == 0)
+			fputs(" {}", out); /* an empty mapping, not null */
+		for (unsigned i = 0; i < n; i++) {
+			fprintf(out, "\n%*s%s: ", indent + 2, "", v[i].name);
+			dump_quoted(out, v[i].value);
+		}
 		break;
 	}
 	}

@@ -1,3 +1,8 @@
+/*
+ * json.c - the EVE JSON builder (json.h): a growable buffer, RFC 8259
+ * escaping with invalid UTF-8 bytes written as \u00XX, and a small
+ * container stack that turns misuse into err instead of invalid JSON.
+ */
 #include "json.h"
 
 #include <stdio.h>
@@ -138,6 +143,15 @@ static void member(struct json_buf *j, const char *key)
 {
 	if (j->err)
 		return;
+	/* Objects take keyed members, arrays and the top level bare values;
+	 * the top level holds one value. Anything else would be invalid JSON. */
+	int want_key = j->depth > 0 && !j->is_array[j->depth];
+	if ((key != NULL) != want_key || (j->depth == 0 && j->top_used)) {
+		j->err = 1;
+		return;
+	}
+	if (j->depth == 0)
+		j->top_used = 1;
 	if (j->depth > 0) {
 		if (!j->first[j->depth])
 			putc1(j, ',');
@@ -154,6 +168,7 @@ void json_reset(struct json_buf *j)
 	j->len = 0;
 	j->depth = 0;
 	j->err = 0;
+	j->top_used = 0;
 	if (j->buf)
 		j->buf[0] = '\0';
 }
@@ -176,13 +191,14 @@ static void open_any(struct json_buf *j, const char *key, char c)
 	putc1(j, c);
 	j->depth++;
 	j->first[j->depth] = 1;
+	j->is_array[j->depth] = c == '[';
 }
 
 static void close_any(struct json_buf *j, char c)
 {
 	if (j->err)
 		return;
-	if (j->depth <= 0) {
+	if (j->depth <= 0 || j->is_array[j->depth] != (c == ']')) {
 		j->err = 1;
 		return;
 	}
@@ -227,7 +243,8 @@ void json_set_uint(struct json_buf *j, const char *key, uint64_t v)
 	char b[24];
 	int n = snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
 	member(j, key);
-	put(j, b, (size_t)n);
+	if (!j->err)
+		put(j, b, (size_t)n);
 }
 
 void json_set_int(struct json_buf *j, const char *key, int64_t v)
@@ -235,12 +252,15 @@ void json_set_int(struct json_buf *j, const char *key, int64_t v)
 	char b[24];
 	int n = snprintf(b, sizeof(b), "%lld", (long long)v);
 	member(j, key);
-	put(j, b, (size_t)n);
+	if (!j->err)
+		put(j, b, (size_t)n);
 }
 
 void json_set_bool(struct json_buf *j, const char *key, int v)
 {
 	member(j, key);
+	if (j->err)
+		return;
 	if (v)
 		put(j, "true", 4);
 	else

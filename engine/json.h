@@ -4,9 +4,12 @@
  * A reusable growable buffer; keys and strings are escaped per RFC 8259 and
  * bytes that are not valid UTF-8 are written as \u00XX of the byte value
  * (as Suricata does), so the output is always valid UTF-8 JSON. The all-zero
- * struct is a valid empty builder. Errors (allocation failure, misuse such
- * as closing more than was opened, nesting deeper than JSON_MAX_DEPTH) set
- * err and make later calls no-ops; check err before using the text.
+ * struct is a valid empty builder. Errors (allocation failure, nesting
+ * deeper than JSON_MAX_DEPTH, misuse: closing more than was opened or the
+ * wrong kind of container, a member without a key inside an object, a key
+ * inside an array or at the top level, a second top-level value) set err
+ * and make later calls no-ops; check err before using the text. The text
+ * is one complete JSON value once every container is closed (depth 0).
  */
 #ifndef SW_JSON_H
 #define SW_JSON_H
@@ -22,6 +25,8 @@ struct json_buf {
 	uint8_t first[JSON_MAX_DEPTH + 1]; /* no member written yet at this depth */
 	int depth;
 	int err;
+	uint8_t is_array[JSON_MAX_DEPTH + 1]; /* container at this depth is an array */
+	uint8_t top_used;                     /* the top-level value has begun */
 };
 
 void json_reset(struct json_buf *j);                 /* empty, keeps memory */

@@ -10,14 +10,20 @@
  * never stall.
  *
  * Overlap policy: first wins (data already delivered or already held is
- * kept; a later copy that differs raises
+ * kept; a later copy of held data that differs raises
  * stream.reassembly_overlap_different_data), as BSD and Linux receivers do
- * for data they have already accepted.
+ * for data they have already accepted. Delivered data is not kept, so a
+ * differing copy of it is dropped unnoticed (details in stream_tcp.c).
+ *
+ * RST is believed only near its sender's stream position (RFC 5961
+ * spirit; others count in rst_invalid). After it, data raises
+ * stream.data_after_rst until a new SYN restarts the session.
  *
  * Session states (f->tcp_state):
  *   NONE  -SYN->  SYN_SENT  -SYN/ACK->  ESTABLISHED  -FIN both ways / RST->  CLOSED
  *   NONE  -data (mid-stream pickup)->  ESTABLISHED
  *   any   -FIN one way->  CLOSING (still delivering the other direction)
+ *   CLOSED  -SYN (no ACK)->  SYN_SENT (port reuse: the session starts over)
  */
 #ifndef SW_STREAM_TCP_H
 #define SW_STREAM_TCP_H
@@ -39,6 +45,7 @@ struct stream_stats {
 	uint64_t segments, bytes_delivered;
 	uint64_t ooo_segments, retransmissions, overlaps, overlap_diff;
 	uint64_t gaps, gap_bytes, memcap_hits, rst, ooo_bytes_now;
+	uint64_t rst_invalid;           /* RSTs ignored: seq far from the sender's position */
 };
 
 typedef void (*stream_data_cb)(void *ud, struct flow *f, int dir, const uint8_t *data, uint32_t len);
