@@ -20,7 +20,7 @@ static void anom(struct sdp_session *s, unsigned id)
 
 static sw_str sub(sw_str s, uint32_t a, uint32_t b)
 {
-	sw_str r = { s.p + a, b - a };
+	sw_str r = {s.p + a, b - a};
 	return r;
 }
 
@@ -122,6 +122,61 @@ static int parse_rtpmap(sw_str v, struct sdp_rtpmap *r)
 	return r->encoding.len ? 0 : -1;
 }
 
+/* Bytes of master key || salt that an RFC 4568 / RFC 7714 suite needs, 0 unknown. */
+static uint32_t crypto_key_bytes(sw_str suite)
+{
+	static const struct {
+		const char *name;
+		uint32_t bytes;
+	} suites[] = {
+	    {"AES_CM_128_HMAC_SHA1_80", 30}, {"AES_CM_128_HMAC_SHA1_32", 30},
+	    {"F8_128_HMAC_SHA1_80", 30},     {"AES_192_CM_HMAC_SHA1_80", 38},
+	    {"AES_192_CM_HMAC_SHA1_32", 38}, {"AES_256_CM_HMAC_SHA1_80", 46},
+	    {"AES_256_CM_HMAC_SHA1_32", 46}, {"AEAD_AES_128_GCM", 28},
+	    {"AEAD_AES_256_GCM", 44},
+	};
+	for (size_t k = 0; k < SW_ARRAY_SIZE(suites); k++)
+		if (sw_str_eq(suite, suites[k].name))
+			return suites[k].bytes;
+	return 0;
+}
+
+static int is_b64(char ch)
+{
+	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+	       ch == '+' || ch == '/';
+}
+
+/* lifetime = ["2^"] 1*DIGIT; mki = 1*DIGIT ":" 1*3DIGIT (RFC 4568 §9.2). */
+static int crypto_tail_ok(sw_str t)
+{
+	uint32_t i = 0, a;
+	uint64_t v;
+	int fields = 0;
+	while (i < t.len) {
+		if (t.p[i] != '|' || ++fields > 2)
+			return 0;
+		a = ++i;
+		while (i < t.len && t.p[i] != '|')
+			i++;
+		sw_str f = sub(t, a, i);
+		uint32_t colon = 0;
+		while (colon < f.len && f.p[colon] != ':')
+			colon++;
+		if (colon < f.len) { /* MKI:length */
+			if (to_u64(sub(f, 0, colon), 4294967295ULL, &v) != 0 ||
+			    to_u64(sub(f, colon + 1, f.len), 128, &v) != 0 || v == 0)
+				return 0;
+		} else {
+			if (f.len > 2 && f.p[0] == '2' && f.p[1] == '^')
+				f = sub(f, 2, f.len);
+			if (to_u64(f, 1ULL << 48, &v) != 0)
+				return 0;
+		}
+	}
+	return 1;
+}
+
 static int parse_crypto(sw_str v, struct sdp_crypto *c)
 {
 	uint32_t i = 0;
@@ -133,22 +188,36 @@ static int parse_crypto(sw_str v, struct sdp_crypto *c)
 	while (i < v.len && v.p[i] == ' ')
 		i++;
 	c->session_params = sub(v, i, v.len);
-	if (to_u64(ts, 999999999, &tag) != 0 || !c->suite.len || !c->key_params.len)
+	/* tag = 1*9DIGIT */
+	if (ts.len > 9 || to_u64(ts, 999999999, &tag) != 0 || !c->suite.len || !c->key_params.len)
 		return -1;
 	c->tag = (uint32_t)tag;
+	/* key-params = key-param *(";" key-param); the first one is kept. */
 	if (c->key_params.len < 8 || !sw_str_eq_ci(sub(c->key_params, 0, 7), "inline:"))
 		return -1;
 	uint32_t e = 7;
-	while (e < c->key_params.len && c->key_params.p[e] != '|' && c->key_params.p[e] != ';')
+	while (e < c->key_params.len && c->key_params.p[e] != ';')
 		e++;
-	c->key_b64 = sub(c->key_params, 7, e);
-	for (uint32_t k = 0; k < c->key_b64.len; k++) {
-		char ch = c->key_b64.p[k];
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		      ch == '+' || ch == '/' || ch == '='))
+	sw_str kp = sub(c->key_params, 7, e);
+	uint32_t bar = 0;
+	while (bar < kp.len && kp.p[bar] != '|')
+		bar++;
+	c->key_b64 = sub(kp, 0, bar);
+	if (!crypto_tail_ok(sub(kp, bar, kp.len)))
+		return -1;
+	/* base64: groups of four, '=' padding only at the end. */
+	uint32_t n = c->key_b64.len, pad = 0;
+	if (n == 0 || n % 4 != 0)
+		return -1;
+	while (pad < 2 && c->key_b64.p[n - 1 - pad] == '=')
+		pad++;
+	for (uint32_t k = 0; k < n - pad; k++)
+		if (!is_b64(c->key_b64.p[k]))
 			return -1;
-	}
-	return c->key_b64.len ? 0 : -1;
+	uint32_t bytes = n / 4 * 3 - pad, want = crypto_key_bytes(c->suite);
+	if (want && bytes != want)
+		return -1; /* a short key is no key: flag it before SRTP uses it */
+	return 0;
 }
 
 static int parse_candidate(sw_str v, struct sdp_candidate *c)
@@ -164,9 +233,13 @@ static int parse_candidate(sw_str v, struct sdp_candidate *c)
 	sw_str po = field(v, &i);
 	sw_str typ = field(v, &i);
 	c->type = field(v, &i);
-	if (!c->foundation.len || to_u64(cs, 256, &comp) != 0 || !c->transport.len ||
-	    to_u64(pr, 4294967295ULL, &prio) != 0 || !c->conn_addr.len ||
-	    to_u64(po, 65535, &port) != 0 || !sw_str_eq(typ, "typ") || !c->type.len)
+	if (!c->foundation.len || c->foundation.len > 32 || to_u64(cs, 256, &comp) != 0 ||
+	    comp == 0 || !c->transport.len || to_u64(pr, 4294967295ULL, &prio) != 0 ||
+	    !c->conn_addr.len || to_u64(po, 65535, &port) != 0 || !sw_str_eq(typ, "typ") ||
+	    !c->type.len)
+		return -1;
+	if (!sw_str_eq(c->type, "host") && !sw_str_eq(c->type, "srflx") &&
+	    !sw_str_eq(c->type, "prflx") && !sw_str_eq(c->type, "relay"))
 		return -1;
 	c->component = (uint32_t)comp;
 	c->priority = prio;
@@ -177,10 +250,15 @@ static int parse_candidate(sw_str v, struct sdp_candidate *c)
 		sw_str n = field(v, &i), val = field(v, &i);
 		if (!n.len)
 			break;
-		if (sw_str_eq(n, "raddr"))
+		if (!val.len)
+			return -1; /* extension attributes come in name/value pairs */
+		if (sw_str_eq(n, "raddr")) {
 			c->raddr = val;
-		else if (sw_str_eq(n, "rport") && to_u64(val, 65535, &port) == 0)
+		} else if (sw_str_eq(n, "rport")) {
+			if (to_u64(val, 65535, &port) != 0)
+				return -1;
 			c->rport = (uint16_t)port;
+		}
 	}
 	return 0;
 }
@@ -218,37 +296,41 @@ static void media_attr(struct sdp_session *s, struct sdp_media *m, sw_str a)
 	while (k < a.len && a.p[k] != ':')
 		k++;
 	sw_str name = sub(a, 0, k);
-	sw_str val = k < a.len ? sub(a, k + 1, a.len) : (sw_str){ a.p + a.len, 0 };
+	sw_str val = k < a.len ? sub(a, k + 1, a.len) : (sw_str){a.p + a.len, 0};
 	int d = dir_of(name);
 	if (d && k == a.len) {
 		m->dir = (uint8_t)d;
 	} else if (sw_str_eq(name, "rtpmap")) {
-		if (m->n_rtpmap < SDP_MAX_RTPMAP) {
-			if (parse_rtpmap(val, &m->rtpmap[m->n_rtpmap]) == 0)
-				m->n_rtpmap++;
-			else
-				anom(s, ANOM_SDP_BAD_RTPMAP);
-		}
+		struct sdp_rtpmap tmp;
+		if (parse_rtpmap(val, &tmp) != 0)
+			anom(s, ANOM_SDP_BAD_RTPMAP);
+		else if (m->n_rtpmap < SDP_MAX_RTPMAP)
+			m->rtpmap[m->n_rtpmap++] = tmp;
+		else
+			anom(s, ANOM_SDP_TOO_MANY_ATTRIBUTES);
 	} else if (sw_str_eq(name, "crypto")) {
-		if (m->n_crypto < SDP_MAX_CRYPTO) {
-			if (parse_crypto(val, &m->crypto[m->n_crypto]) == 0)
-				m->n_crypto++;
-			else
-				anom(s, ANOM_SDP_BAD_CRYPTO);
-		}
+		struct sdp_crypto tmp;
+		if (parse_crypto(val, &tmp) != 0)
+			anom(s, ANOM_SDP_BAD_CRYPTO);
+		else if (m->n_crypto < SDP_MAX_CRYPTO)
+			m->crypto[m->n_crypto++] = tmp;
+		else
+			anom(s, ANOM_SDP_TOO_MANY_ATTRIBUTES);
 	} else if (sw_str_eq(name, "candidate")) {
-		m->n_cand_total++;
-		if (m->n_cand < SDP_MAX_CAND) {
-			if (parse_candidate(val, &m->cand[m->n_cand]) == 0)
-				m->n_cand++;
-			else
-				anom(s, ANOM_SDP_BAD_CANDIDATE);
-		}
+		struct sdp_candidate tmp;
+		if (m->n_cand_total < 65535)
+			m->n_cand_total++;
+		if (parse_candidate(val, &tmp) != 0)
+			anom(s, ANOM_SDP_BAD_CANDIDATE);
+		else if (m->n_cand < SDP_MAX_CAND)
+			m->cand[m->n_cand++] = tmp;
+		else
+			anom(s, ANOM_SDP_TOO_MANY_ATTRIBUTES);
 	} else if (sw_str_eq(name, "rtcp")) {
 		uint32_t i = 0;
 		uint64_t port;
 		sw_str ps = field(val, &i);
-		if (to_u64(ps, 65535, &port) != 0) {
+		if (to_u64(ps, 65535, &port) != 0 || port == 0) {
 			anom(s, ANOM_SDP_BAD_RTCP);
 		} else {
 			m->rtcp_port = (uint16_t)port;
@@ -268,7 +350,7 @@ static void session_attr(struct sdp_session *s, sw_str a)
 	while (k < a.len && a.p[k] != ':')
 		k++;
 	sw_str name = sub(a, 0, k);
-	sw_str val = k < a.len ? sub(a, k + 1, a.len) : (sw_str){ a.p + a.len, 0 };
+	sw_str val = k < a.len ? sub(a, k + 1, a.len) : (sw_str){a.p + a.len, 0};
 	int d = dir_of(name);
 	if (d && k == a.len)
 		s->dir = (uint8_t)d;
@@ -284,9 +366,12 @@ int sdp_parse(const char *buf, size_t len, struct sdp_session *s)
 {
 	size_t i = 0;
 	struct sdp_media *m = NULL;
-	int first = 1, skip_media = 0;
+	int first = 1, skip_media = 0, seen_s = 0;
 
-	memset(s, 0, sizeof(*s));
+	/* The media array is most of the struct and each entry is cleared when
+	 * its m= line is met: clear the rest. */
+	memset(s, 0, offsetof(struct sdp_session, media));
+	memset(&s->n_media, 0, sizeof(*s) - offsetof(struct sdp_session, n_media));
 	while (i < len) {
 		size_t ls = i, le;
 		while (i < len && buf[i] != '\n')
@@ -322,9 +407,10 @@ int sdp_parse(const char *buf, size_t len, struct sdp_session *s)
 		switch (t) {
 		case 'v': {
 			uint64_t ver;
-			if (sw_str_to_u64(v, 255, &ver) != 0)
+			/* RFC 8866 §5.1: the only version is 0. */
+			if (sw_str_to_u64(v, 255, &ver) != 0 || ver != 0)
 				anom(s, ANOM_SDP_BAD_VERSION);
-			else
+			if (sw_str_to_u64(v, 255, &ver) == 0)
 				s->version = (uint32_t)ver;
 			s->has_version = 1;
 			if (m)
@@ -348,6 +434,7 @@ int sdp_parse(const char *buf, size_t len, struct sdp_session *s)
 		}
 		case 's':
 			s->session_name = v;
+			seen_s = 1;
 			if (m)
 				anom(s, ANOM_SDP_SESSION_LINE_IN_MEDIA);
 			break;
@@ -448,7 +535,7 @@ int sdp_parse(const char *buf, size_t len, struct sdp_session *s)
 		return -1;
 	if (!s->origin.len)
 		anom(s, ANOM_SDP_MISSING_ORIGIN);
-	if (!s->session_name.len && !s->has_version)
+	if (!seen_s)
 		anom(s, ANOM_SDP_MISSING_SESSION_NAME);
 	for (unsigned k = 0; k < s->n_media; k++)
 		if (!s->media[k].conn.present && !s->conn.present && s->media[k].port)
@@ -458,7 +545,9 @@ int sdp_parse(const char *buf, size_t len, struct sdp_session *s)
 
 const struct sdp_conn *sdp_media_conn(const struct sdp_session *s, unsigned i)
 {
-	if (i < s->n_media && s->media[i].conn.present)
+	if (i >= s->n_media)
+		return NULL;
+	if (s->media[i].conn.present)
 		return &s->media[i].conn;
 	return s->conn.present ? &s->conn : NULL;
 }

@@ -116,11 +116,15 @@ struct sdp_session {
 /*
  * Parses buf[0..len) (LF or CRLF line ends). Returns 0 if it is a usable SDP
  * (possibly with anomalies recorded), -1 if it is not SDP at all (no v= /
- * garbage). Never reads outside buf.
+ * garbage). Never reads outside buf. Every field is a view into buf; array
+ * entries at or past their count (media[n_media], cand[n_cand], ...) are
+ * not cleared and must not be read. What does not fit an array is counted
+ * where a *_total field exists and raises too_many_media/too_many_attributes.
  */
 int sdp_parse(const char *buf, size_t len, struct sdp_session *s);
 
-/* Effective connection address of media i: its own c=, else the session's. */
+/* Effective connection address of media i: its own c=, else the session's;
+ * NULL if there is none or i >= n_media. */
 const struct sdp_conn *sdp_media_conn(const struct sdp_session *s, unsigned i);
 /* Effective direction of media i (media attr, else session attr, else sendrecv). */
 int sdp_media_dir(const struct sdp_session *s, unsigned i);

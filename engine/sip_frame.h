@@ -8,9 +8,10 @@
  * A message that arrives whole in one chunk is handed over straight from
  * the caller's buffer; only a partial message is copied into the flow
  * direction's buffer (malloc'd lazily, bounded by max_buffered_per_flow and
- * by a global memcap). After a gap, garbage or an oversize message the
- * framer resynchronises at the next line that starts like a SIP request or
- * status line.
+ * by a global memcap). After a gap, garbage, an oversize message, a memcap
+ * hit or a message without Content-Length the framer resynchronises at the
+ * next line that starts like a SIP request or status line. Header sections
+ * may end with CRLF CRLF or bare LF LF (sip_parse accepts both).
  */
 #ifndef SW_SIP_FRAME_H
 #define SW_SIP_FRAME_H
@@ -47,7 +48,9 @@ const struct sip_frame_stats *sip_frame_get_stats(const struct sip_framer_ctx *c
 /*
  * Scans one header section buf[0..hdr_len) for Content-Length (or "l"),
  * folding allowed. Returns 1 and *cl if found and valid, 0 if absent,
- * -1 if present but not a valid number. (Exported for tests.)
+ * -1 if present but not a valid number (LWS 1*10DIGIT LWS), 2 if it appears
+ * more than once with different values (*cl is the first, which is what
+ * sip_parse reads too). (Exported for tests.)
  */
 int sip_frame_content_length(const char *buf, uint32_t hdr_len, uint64_t *cl);
 

@@ -5,35 +5,93 @@
  * becomes a (name, value) view; the headers sipwire needs are then decoded
  * by the sub-parsers below, which all work on views and never read past
  * them. Problems become anomalies with the offset where they were seen.
+ *
+ * The grammar is RFC 3261 §25 (ABNF); where the parser is more lenient than
+ * the ABNF it says so next to the code. Sub-parsers return -1 on anything
+ * the ABNF rejects so that the message-level decoder can name the header.
  */
 #include "sip_parse.h"
 
 #include "anomaly.h"
 
-/* RFC 3261 token characters. */
-static const uint8_t tok_tab[256] = {
-	['!'] = 1, ['%'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['_'] = 1,
-	['`'] = 1, ['~'] = 1,
-	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
-	['8'] = 1, ['9'] = 1,
-	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
-	['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
-	['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
-	['Y'] = 1, ['Z'] = 1,
-	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
-	['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
-	['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
-	['y'] = 1, ['z'] = 1,
+/* ------------------------------------------------------------------ */
+/* Character classes (RFC 3261 §25.1)                                  */
+
+enum {
+	CT_TOKEN = 0x01, /* token */
+	CT_WORD = 0x02,	 /* word (Call-ID) */
+	CT_URIC = 0x04,	 /* any character a SIP URI may hold unescaped */
+	CT_PARAM = 0x08, /* paramchar: param-unreserved / unreserved / "%" */
+	CT_HNV = 0x10,	 /* hname/hvalue: hnv-unreserved / unreserved / "%" */
+	CT_USER = 0x20,	 /* user: unreserved / "%" / user-unreserved (+ "#", see below) */
+	CT_PASS = 0x40,	 /* password: unreserved / "%" / "&" "=" "+" "$" "," */
+	CT_HOST = 0x80,	 /* hostname: alphanum "-" "." (+ "_", seen in the wild) */
+};
+
+#define CT_ALNUM (CT_TOKEN | CT_WORD | CT_URIC | CT_PARAM | CT_HNV | CT_USER | CT_PASS | CT_HOST)
+#define CT_MARK	 (CT_TOKEN | CT_WORD | CT_URIC | CT_PARAM | CT_HNV | CT_USER | CT_PASS)
+
+static const uint8_t ctab[256] = {
+    ['0' ... '9'] = CT_ALNUM,
+    ['A' ... 'Z'] = CT_ALNUM,
+    ['a' ... 'z'] = CT_ALNUM,
+    ['-'] = CT_MARK | CT_HOST,
+    ['.'] = CT_MARK | CT_HOST,
+    ['_'] = CT_MARK | CT_HOST,
+    ['!'] = CT_MARK,
+    ['~'] = CT_MARK,
+    ['*'] = CT_MARK,
+    ['\''] = CT_MARK,
+    ['%'] = CT_MARK, /* escapes are checked separately */
+    ['+'] = CT_MARK,
+    ['('] = CT_WORD | CT_URIC | CT_PARAM | CT_HNV | CT_USER | CT_PASS,
+    [')'] = CT_WORD | CT_URIC | CT_PARAM | CT_HNV | CT_USER | CT_PASS,
+    ['`'] = CT_TOKEN | CT_WORD,
+    [';'] = CT_URIC | CT_USER,
+    ['/'] = CT_WORD | CT_URIC | CT_PARAM | CT_HNV | CT_USER,
+    ['?'] = CT_WORD | CT_URIC | CT_HNV | CT_USER,
+    [':'] = CT_WORD | CT_URIC | CT_PARAM | CT_HNV,
+    ['@'] = CT_URIC,
+    ['&'] = CT_URIC | CT_PARAM | CT_USER | CT_PASS,
+    ['='] = CT_URIC | CT_USER | CT_PASS,
+    ['$'] = CT_URIC | CT_PARAM | CT_HNV | CT_USER | CT_PASS,
+    [','] = CT_URIC | CT_USER | CT_PASS,
+    ['['] = CT_WORD | CT_URIC | CT_PARAM | CT_HNV,
+    [']'] = CT_WORD | CT_URIC | CT_PARAM | CT_HNV,
+    ['<'] = CT_WORD,
+    ['>'] = CT_WORD,
+    ['\\'] = CT_WORD,
+    ['"'] = CT_WORD,
+    ['{'] = CT_WORD,
+    ['}'] = CT_WORD,
+    /* Not in RFC 3261's user part, but dial strings ("*67#1234") put it
+     * there unescaped all the time; rejecting it would only make noise. */
+    ['#'] = CT_USER,
 };
 
 static inline int is_tok(unsigned char c)
 {
-	return tok_tab[c];
+	return ctab[c] & CT_TOKEN;
 }
 
 static inline int is_ws(char c)
 {
 	return c == ' ' || c == '\t';
+}
+
+static inline int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline int is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline int is_hex(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 static inline int lc(int c)
@@ -62,18 +120,59 @@ static uint32_t off_of(const struct sip_msg *m, sw_str s)
 /* Names                                                               */
 
 static const char *const method_names[SIP_M__COUNT] = {
-	[SIP_M_UNKNOWN] = "UNKNOWN", [SIP_M_INVITE] = "INVITE",     [SIP_M_ACK] = "ACK",
-	[SIP_M_BYE] = "BYE",         [SIP_M_CANCEL] = "CANCEL",     [SIP_M_OPTIONS] = "OPTIONS",
-	[SIP_M_REGISTER] = "REGISTER", [SIP_M_PRACK] = "PRACK",     [SIP_M_SUBSCRIBE] = "SUBSCRIBE",
-	[SIP_M_NOTIFY] = "NOTIFY",   [SIP_M_PUBLISH] = "PUBLISH",   [SIP_M_INFO] = "INFO",
-	[SIP_M_REFER] = "REFER",     [SIP_M_MESSAGE] = "MESSAGE",   [SIP_M_UPDATE] = "UPDATE",
+    [SIP_M_UNKNOWN] = "UNKNOWN",   [SIP_M_INVITE] = "INVITE",	[SIP_M_ACK] = "ACK",
+    [SIP_M_BYE] = "BYE",	   [SIP_M_CANCEL] = "CANCEL",	[SIP_M_OPTIONS] = "OPTIONS",
+    [SIP_M_REGISTER] = "REGISTER", [SIP_M_PRACK] = "PRACK",	[SIP_M_SUBSCRIBE] = "SUBSCRIBE",
+    [SIP_M_NOTIFY] = "NOTIFY",	   [SIP_M_PUBLISH] = "PUBLISH", [SIP_M_INFO] = "INFO",
+    [SIP_M_REFER] = "REFER",	   [SIP_M_MESSAGE] = "MESSAGE", [SIP_M_UPDATE] = "UPDATE",
 };
+
+static inline int lit_eq(const char *p, uint32_t n, const char *lit, uint32_t ln)
+{
+	return n == ln && memcmp(p, lit, n) == 0;
+}
 
 int sip_method_id(sw_str s)
 {
-	for (int i = 1; i < SIP_M__COUNT; i++)
-		if (sw_str_eq(s, method_names[i]))
-			return i;
+	/* Methods are case-sensitive (RFC 3261 §7.1); dispatch on length. */
+#define M(lit, id)                                                                                 \
+	do {                                                                                       \
+		if (lit_eq(s.p, s.len, lit, sizeof(lit) - 1))                                      \
+			return id;                                                                 \
+	} while (0)
+	switch (s.len) {
+	case 3:
+		M("ACK", SIP_M_ACK);
+		M("BYE", SIP_M_BYE);
+		break;
+	case 4:
+		M("INFO", SIP_M_INFO);
+		break;
+	case 5:
+		M("PRACK", SIP_M_PRACK);
+		M("REFER", SIP_M_REFER);
+		break;
+	case 6:
+		M("INVITE", SIP_M_INVITE);
+		M("CANCEL", SIP_M_CANCEL);
+		M("NOTIFY", SIP_M_NOTIFY);
+		M("UPDATE", SIP_M_UPDATE);
+		break;
+	case 7:
+		M("OPTIONS", SIP_M_OPTIONS);
+		M("PUBLISH", SIP_M_PUBLISH);
+		M("MESSAGE", SIP_M_MESSAGE);
+		break;
+	case 8:
+		M("REGISTER", SIP_M_REGISTER);
+		break;
+	case 9:
+		M("SUBSCRIBE", SIP_M_SUBSCRIBE);
+		break;
+	default:
+		break;
+	}
+#undef M
 	return SIP_M_UNKNOWN;
 }
 
@@ -88,63 +187,172 @@ struct hdr_name {
 };
 
 static const struct hdr_name hdr_names[SIP_H__COUNT] = {
-	[SIP_H_VIA] = { "Via", 'v' },
-	[SIP_H_FROM] = { "From", 'f' },
-	[SIP_H_TO] = { "To", 't' },
-	[SIP_H_CALL_ID] = { "Call-ID", 'i' },
-	[SIP_H_CSEQ] = { "CSeq", 0 },
-	[SIP_H_CONTACT] = { "Contact", 'm' },
-	[SIP_H_MAX_FORWARDS] = { "Max-Forwards", 0 },
-	[SIP_H_EXPIRES] = { "Expires", 0 },
-	[SIP_H_CONTENT_TYPE] = { "Content-Type", 'c' },
-	[SIP_H_CONTENT_LENGTH] = { "Content-Length", 'l' },
-	[SIP_H_CONTENT_ENCODING] = { "Content-Encoding", 'e' },
-	[SIP_H_USER_AGENT] = { "User-Agent", 0 },
-	[SIP_H_SERVER] = { "Server", 0 },
-	[SIP_H_AUTHORIZATION] = { "Authorization", 0 },
-	[SIP_H_PROXY_AUTHORIZATION] = { "Proxy-Authorization", 0 },
-	[SIP_H_WWW_AUTHENTICATE] = { "WWW-Authenticate", 0 },
-	[SIP_H_PROXY_AUTHENTICATE] = { "Proxy-Authenticate", 0 },
-	[SIP_H_ROUTE] = { "Route", 0 },
-	[SIP_H_RECORD_ROUTE] = { "Record-Route", 0 },
-	[SIP_H_REQUIRE] = { "Require", 0 },
-	[SIP_H_PROXY_REQUIRE] = { "Proxy-Require", 0 },
-	[SIP_H_SUPPORTED] = { "Supported", 'k' },
-	[SIP_H_ALLOW] = { "Allow", 0 },
-	[SIP_H_EVENT] = { "Event", 'o' },
-	[SIP_H_SUBJECT] = { "Subject", 's' },
-	[SIP_H_REFER_TO] = { "Refer-To", 'r' },
-	[SIP_H_REFERRED_BY] = { "Referred-By", 'b' },
-	[SIP_H_ACCEPT] = { "Accept", 0 },
-	[SIP_H_ACCEPT_CONTACT] = { "Accept-Contact", 'a' },
-	[SIP_H_SESSION_EXPIRES] = { "Session-Expires", 'x' },
-	[SIP_H_DATE] = { "Date", 0 },
-	[SIP_H_MIN_EXPIRES] = { "Min-Expires", 0 },
-	[SIP_H_UNSUPPORTED] = { "Unsupported", 0 },
-	[SIP_H_WARNING] = { "Warning", 0 },
-	[SIP_H_P_ASSERTED_IDENTITY] = { "P-Asserted-Identity", 0 },
+    [SIP_H_VIA] = {"Via", 'v'},
+    [SIP_H_FROM] = {"From", 'f'},
+    [SIP_H_TO] = {"To", 't'},
+    [SIP_H_CALL_ID] = {"Call-ID", 'i'},
+    [SIP_H_CSEQ] = {"CSeq", 0},
+    [SIP_H_CONTACT] = {"Contact", 'm'},
+    [SIP_H_MAX_FORWARDS] = {"Max-Forwards", 0},
+    [SIP_H_EXPIRES] = {"Expires", 0},
+    [SIP_H_CONTENT_TYPE] = {"Content-Type", 'c'},
+    [SIP_H_CONTENT_LENGTH] = {"Content-Length", 'l'},
+    [SIP_H_CONTENT_ENCODING] = {"Content-Encoding", 'e'},
+    [SIP_H_USER_AGENT] = {"User-Agent", 0},
+    [SIP_H_SERVER] = {"Server", 0},
+    [SIP_H_AUTHORIZATION] = {"Authorization", 0},
+    [SIP_H_PROXY_AUTHORIZATION] = {"Proxy-Authorization", 0},
+    [SIP_H_WWW_AUTHENTICATE] = {"WWW-Authenticate", 0},
+    [SIP_H_PROXY_AUTHENTICATE] = {"Proxy-Authenticate", 0},
+    [SIP_H_ROUTE] = {"Route", 0},
+    [SIP_H_RECORD_ROUTE] = {"Record-Route", 0},
+    [SIP_H_REQUIRE] = {"Require", 0},
+    [SIP_H_PROXY_REQUIRE] = {"Proxy-Require", 0},
+    [SIP_H_SUPPORTED] = {"Supported", 'k'},
+    [SIP_H_ALLOW] = {"Allow", 0},
+    [SIP_H_EVENT] = {"Event", 'o'},
+    [SIP_H_SUBJECT] = {"Subject", 's'},
+    [SIP_H_REFER_TO] = {"Refer-To", 'r'},
+    [SIP_H_REFERRED_BY] = {"Referred-By", 'b'},
+    [SIP_H_ACCEPT] = {"Accept", 0},
+    [SIP_H_ACCEPT_CONTACT] = {"Accept-Contact", 'a'},
+    [SIP_H_SESSION_EXPIRES] = {"Session-Expires", 'x'},
+    [SIP_H_DATE] = {"Date", 0},
+    [SIP_H_MIN_EXPIRES] = {"Min-Expires", 0},
+    [SIP_H_UNSUPPORTED] = {"Unsupported", 0},
+    [SIP_H_WARNING] = {"Warning", 0},
+    [SIP_H_P_ASSERTED_IDENTITY] = {"P-Asserted-Identity", 0},
 };
+
+/* Compact forms, indexed by lower-case letter - 'a'. */
+static const uint8_t compact_ids[26] = {
+    ['a' - 'a'] = SIP_H_ACCEPT_CONTACT,
+    ['b' - 'a'] = SIP_H_REFERRED_BY,
+    ['c' - 'a'] = SIP_H_CONTENT_TYPE,
+    ['e' - 'a'] = SIP_H_CONTENT_ENCODING,
+    ['f' - 'a'] = SIP_H_FROM,
+    ['i' - 'a'] = SIP_H_CALL_ID,
+    ['k' - 'a'] = SIP_H_SUPPORTED,
+    ['l' - 'a'] = SIP_H_CONTENT_LENGTH,
+    ['m' - 'a'] = SIP_H_CONTACT,
+    ['o' - 'a'] = SIP_H_EVENT,
+    ['r' - 'a'] = SIP_H_REFER_TO,
+    ['s' - 'a'] = SIP_H_SUBJECT,
+    ['t' - 'a'] = SIP_H_TO,
+    ['v' - 'a'] = SIP_H_VIA,
+    ['x' - 'a'] = SIP_H_SESSION_EXPIRES,
+};
+
+/*
+ * Case-insensitive compare of a header name with a lower-case literal of the
+ * same length. (c | 0x20) folds ASCII letters; header names are tokens, and
+ * no other token character folds onto a letter or '-'.
+ */
+static inline int name_eq(const char *p, const char *lit, uint32_t n)
+{
+	for (uint32_t k = 0; k < n; k++)
+		if ((p[k] | 0x20) != lit[k])
+			return 0;
+	return 1;
+}
+
+static int header_id_raw(const char *p, uint32_t n)
+{
+#define H(lit, id)                                                                                 \
+	do {                                                                                       \
+		if (name_eq(p, lit, sizeof(lit) - 1))                                              \
+			return id;                                                                 \
+	} while (0)
+	switch (n) {
+	case 0:
+		return SIP_H_OTHER;
+	case 1: {
+		int c = lc((unsigned char)p[0]);
+		return c >= 'a' && c <= 'z' ? compact_ids[c - 'a'] : SIP_H_OTHER;
+	}
+	case 2:
+		H("to", SIP_H_TO);
+		break;
+	case 3:
+		H("via", SIP_H_VIA);
+		break;
+	case 4:
+		H("from", SIP_H_FROM);
+		H("cseq", SIP_H_CSEQ);
+		H("date", SIP_H_DATE);
+		break;
+	case 5:
+		H("route", SIP_H_ROUTE);
+		H("allow", SIP_H_ALLOW);
+		H("event", SIP_H_EVENT);
+		break;
+	case 6:
+		H("server", SIP_H_SERVER);
+		H("accept", SIP_H_ACCEPT);
+		break;
+	case 7:
+		H("call-id", SIP_H_CALL_ID);
+		H("contact", SIP_H_CONTACT);
+		H("expires", SIP_H_EXPIRES);
+		H("require", SIP_H_REQUIRE);
+		H("subject", SIP_H_SUBJECT);
+		H("warning", SIP_H_WARNING);
+		break;
+	case 8:
+		H("refer-to", SIP_H_REFER_TO);
+		break;
+	case 9:
+		H("supported", SIP_H_SUPPORTED);
+		break;
+	case 10:
+		H("user-agent", SIP_H_USER_AGENT);
+		break;
+	case 11:
+		H("min-expires", SIP_H_MIN_EXPIRES);
+		H("referred-by", SIP_H_REFERRED_BY);
+		H("unsupported", SIP_H_UNSUPPORTED);
+		break;
+	case 12:
+		H("max-forwards", SIP_H_MAX_FORWARDS);
+		H("content-type", SIP_H_CONTENT_TYPE);
+		H("record-route", SIP_H_RECORD_ROUTE);
+		break;
+	case 13:
+		H("authorization", SIP_H_AUTHORIZATION);
+		H("proxy-require", SIP_H_PROXY_REQUIRE);
+		break;
+	case 14:
+		H("content-length", SIP_H_CONTENT_LENGTH);
+		H("accept-contact", SIP_H_ACCEPT_CONTACT);
+		break;
+	case 15:
+		H("session-expires", SIP_H_SESSION_EXPIRES);
+		break;
+	case 16:
+		H("www-authenticate", SIP_H_WWW_AUTHENTICATE);
+		H("content-encoding", SIP_H_CONTENT_ENCODING);
+		break;
+	case 18:
+		H("proxy-authenticate", SIP_H_PROXY_AUTHENTICATE);
+		break;
+	case 19:
+		H("proxy-authorization", SIP_H_PROXY_AUTHORIZATION);
+		H("p-asserted-identity", SIP_H_P_ASSERTED_IDENTITY);
+		break;
+	default:
+		break;
+	}
+#undef H
+	return SIP_H_OTHER;
+}
 
 int sip_header_id(sw_str name)
 {
-	if (name.len == 0)
-		return SIP_H_OTHER;
-	if (name.len == 1) {
-		int c = lc((unsigned char)name.p[0]);
-		for (int i = 1; i < SIP_H__COUNT; i++)
-			if (hdr_names[i].compact == c)
-				return i;
-		return SIP_H_OTHER;
-	}
-	/* Dispatch on length and first letter before comparing. */
-	int c0 = lc((unsigned char)name.p[0]);
-	for (int i = 1; i < SIP_H__COUNT; i++) {
-		const char *n = hdr_names[i].name;
-		if ((uint32_t)strlen(n) == name.len && lc((unsigned char)n[0]) == c0 &&
-		    sw_str_eq_ci(name, n))
-			return i;
-	}
-	return SIP_H_OTHER;
+	/* name_eq() relies on token characters; anything else is OTHER. */
+	for (uint32_t k = 0; k < name.len; k++)
+		if (!is_tok((unsigned char)name.p[k]))
+			return SIP_H_OTHER;
+	return header_id_raw(name.p, name.len);
 }
 
 const char *sip_header_name(int id)
@@ -153,7 +361,7 @@ const char *sip_header_name(int id)
 }
 
 const struct sip_header *sip_find_header(const struct sip_msg *m, int id,
-                                         const struct sip_header *after)
+					 const struct sip_header *after)
 {
 	uint16_t i = after ? (uint16_t)(after - m->hdrs + 1) : 0;
 	for (; i < m->n_hdrs; i++)
@@ -163,7 +371,7 @@ const struct sip_header *sip_find_header(const struct sip_msg *m, int id,
 }
 
 const struct sip_header *sip_find_header_name(const struct sip_msg *m, sw_str name,
-                                              const struct sip_header *after)
+					      const struct sip_header *after)
 {
 	int id = sip_header_id(name);
 	uint16_t i;
@@ -203,9 +411,9 @@ size_t sip_unfold(sw_str s, char *out, size_t cap)
 /* ------------------------------------------------------------------ */
 /* Small scanners                                                      */
 
-static sw_str sub(sw_str s, uint32_t a, uint32_t b)
+static inline sw_str sub(sw_str s, uint32_t a, uint32_t b)
 {
-	sw_str r = { s.p + a, b - a };
+	sw_str r = {s.p + a, b - a};
 	return r;
 }
 
@@ -217,7 +425,35 @@ static uint32_t skip_lws(sw_str s, uint32_t i)
 	return i;
 }
 
-/* Index of the closing quote of a quoted string starting at s.p[i] == '"', or s.len. */
+static inline int is_lws_c(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* sw_str_trim(), inline: it runs on every header value. */
+static inline sw_str trim(sw_str s)
+{
+	while (s.len && is_lws_c(s.p[0])) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len && is_lws_c(s.p[s.len - 1]))
+		s.len--;
+	return s;
+}
+
+static sw_str trim_right(sw_str s)
+{
+	while (s.len && (is_ws(s.p[s.len - 1]) || s.p[s.len - 1] == '\r' || s.p[s.len - 1] == '\n'))
+		s.len--;
+	return s;
+}
+
+/*
+ * Index of the closing quote of the quoted-string starting at s.p[i] == '"',
+ * or s.len if unterminated. Lenient: any byte may appear inside (callers
+ * that must validate use quoted_check()).
+ */
 static uint32_t quoted_end(sw_str s, uint32_t i)
 {
 	for (i++; i < s.len; i++) {
@@ -229,6 +465,41 @@ static uint32_t quoted_end(sw_str s, uint32_t i)
 			return i;
 	}
 	return s.len;
+}
+
+/*
+ * Strict quoted-string (RFC 3261 §25.1): qdtext = LWS / %x21 / %x23-5B /
+ * %x5D-7E / UTF8-NONASCII, quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F).
+ * Returns the index of the closing quote, or -1.
+ */
+static int64_t quoted_check(sw_str s, uint32_t i)
+{
+	for (i++; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		if (c == '"')
+			return i;
+		if (c == '\\') {
+			if (i + 1 >= s.len)
+				return -1;
+			c = (unsigned char)s.p[++i];
+			if (c == '\r' || c == '\n' || c >= 0x80)
+				return -1;
+			continue;
+		}
+		if (c == '\r' || c == '\n') {
+			/* Only as a fold: CRLF followed by WSP. */
+			if (c == '\r' && (i + 1 >= s.len || s.p[i + 1] != '\n'))
+				return -1;
+			if (c == '\r')
+				i++;
+			if (i + 1 >= s.len || !is_ws(s.p[i + 1]))
+				return -1;
+			continue;
+		}
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return -1;
+	}
+	return -1;
 }
 
 /*
@@ -260,179 +531,370 @@ static uint32_t find_top(sw_str s, uint32_t i, char c, int *bad)
 	return s.len;
 }
 
-/* Number of comma-separated elements at top level. */
-static uint16_t count_list(sw_str s)
+/* 1 if every byte of p[0..n) is in class cls or a valid %HEXHEX escape. */
+static int chars_ok(const char *p, uint32_t n, uint8_t cls)
 {
-	uint16_t n = 0;
-	uint32_t i = 0;
-	int bad = 0;
-	while (i <= s.len && n < 65535) {
-		uint32_t e = find_top(s, i, ',', &bad);
-		if (sw_str_trim(sub(s, i, e)).len)
-			n++;
-		if (e >= s.len)
-			break;
-		i = e + 1;
+	for (uint32_t k = 0; k < n; k++) {
+		unsigned char c = (unsigned char)p[k];
+		if (!(ctab[c] & cls))
+			return 0;
+		if (c == '%') {
+			if (k + 2 >= n || !is_hex(p[k + 1]) || !is_hex(p[k + 2]))
+				return 0;
+			k += 2;
+		}
 	}
-	return n;
+	return 1;
 }
 
-/* Value of param `name` in ";a=b;c=d" (params without leading ';'). */
-static int get_param(sw_str params, const char *name, sw_str *val, int *present)
+/* Number parsing with an upper bound; leading zeros are fine (RFC 4475 wsinv). */
+static int parse_num(sw_str s, uint64_t max, uint64_t *out)
 {
-	uint32_t i = 0, nl = (uint32_t)strlen(name);
-	while (i < params.len) {
-		int bad = 0;
-		uint32_t e = find_top(params, i, ';', &bad);
-		sw_str p = sw_str_trim(sub(params, i, e));
-		uint32_t k = 0;
-		while (k < p.len && p.p[k] != '=')
-			k++;
-		sw_str pn = sw_str_trim(sub(p, 0, k));
-		if (pn.len == nl && sw_str_eq_ci(pn, name)) {
-			if (present)
-				*present = 1;
-			if (val) {
-				if (k < p.len) {
-					sw_str v = sw_str_trim(sub(p, k + 1, p.len));
-					if (v.len >= 2 && v.p[0] == '"' && v.p[v.len - 1] == '"') {
-						v.p++;
-						v.len -= 2;
-					}
-					*val = v;
-				} else {
-					*val = (sw_str){ 0 };
-				}
-			}
-			return 1;
-		}
-		i = e + 1;
+	return sw_str_to_u64(trim(s), max, out);
+}
+
+/* ------------------------------------------------------------------ */
+/* Hosts                                                               */
+
+enum { HK_DIGIT = 1, HK_ALPHA = 2, HK_DASH = 4, HK_DOT = 8 };
+
+static const uint8_t hk_tab[256] = {
+    ['0' ... '9'] = HK_DIGIT, ['A' ... 'Z'] = HK_ALPHA, ['a' ... 'z'] = HK_ALPHA,
+    ['_'] = HK_ALPHA,	      ['-'] = HK_DASH,		['.'] = HK_DOT,
+};
+
+/* 4 IPv4address, 6 IPv6reference, 1 hostname, 0 invalid. */
+static int host_kind(sw_str h)
+{
+	if (h.len == 0)
+		return 0;
+	if (h.p[0] == '[') {
+		sw_addr a;
+		if (h.len < 4 || h.p[h.len - 1] != ']' || sw_addr_parse(h, &a) != 0 ||
+		    a.family != 6)
+			return 0;
+		return 6;
 	}
-	return 0;
+	/* hostname = *( domainlabel "." ) toplabel [ "." ]; labels of alphanum
+	 * and inner '-' (and '_', accepted). One pass also tells whether it
+	 * is all digits and dots, i.e. meant as an IPv4address. */
+	uint32_t seen = 0;
+	for (uint32_t i = 0; i < h.len; i++) {
+		uint8_t t = hk_tab[(unsigned char)h.p[i]], pt;
+		seen |= t;
+		if (t <= HK_ALPHA) {
+			if (!t)
+				return 0;
+			continue;
+		}
+		/* '.' or '-': no empty label, no '-' at either end of one. */
+		if (i == 0)
+			return 0;
+		pt = hk_tab[(unsigned char)h.p[i - 1]];
+		if (t == HK_DOT ? (pt & (HK_DOT | HK_DASH)) != 0 : pt == HK_DOT)
+			return 0;
+	}
+	if (hk_tab[(unsigned char)h.p[h.len - 1]] == HK_DASH)
+		return 0;
+	if (seen & (HK_ALPHA | HK_DASH))
+		return 1;
+	/* IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT */
+	uint32_t i = 0, val, nd;
+	for (int oct = 0; oct < 4; oct++) {
+		if (oct && (i >= h.len || h.p[i++] != '.'))
+			return 0;
+		val = 0;
+		nd = 0;
+		while (i < h.len && is_digit(h.p[i]) && nd < 4) {
+			val = val * 10 + (uint32_t)(h.p[i++] - '0');
+			nd++;
+		}
+		if (nd == 0 || nd > 3 || val > 255)
+			return 0;
+	}
+	return i == h.len ? 4 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Parameters                                                          */
+
+/* A parameter the caller wants: its value (or empty) and presence. */
+struct pwant {
+	const char *name; /* lower case */
+	uint32_t len;
+	sw_str *val;
+	uint8_t *present;
+};
+
+#define PW(lit, val, present)                                                                      \
+	{                                                                                          \
+		lit, sizeof(lit) - 1, val, present                                                 \
+	}
+
+static int hexval(char c)
+{
+	return is_digit(c) ? c - '0' : lc((unsigned char)c) - 'a' + 10;
+}
+
+/* Case-insensitive compare of a URI component with %XX escapes against a
+ * lower-case literal: ";%6C%72" is the lr parameter (RFC 4475 esc01). The
+ * escapes were validated by chars_ok(). */
+static int esc_eq_ci(sw_str s, const char *lit)
+{
+	uint32_t i = 0;
+	for (; *lit; lit++) {
+		int c;
+		if (i >= s.len)
+			return 0;
+		if (s.p[i] == '%' && i + 2 < s.len) {
+			c = hexval(s.p[i + 1]) * 16 + hexval(s.p[i + 2]);
+			i += 3;
+		} else {
+			c = (unsigned char)s.p[i++];
+		}
+		if (lc(c) != *lit)
+			return 0;
+	}
+	return i == s.len;
+}
+
+static void want_match(sw_str name, sw_str val, const struct pwant *w, unsigned nw, int esc)
+{
+	for (unsigned k = 0; k < nw; k++) {
+		if (esc ? esc_eq_ci(name, w[k].name)
+			: name.len == w[k].len && name_eq(name.p, w[k].name, name.len)) {
+			if (w[k].present && *w[k].present)
+				return; /* first occurrence wins */
+			if (w[k].val)
+				*w[k].val = val;
+			if (w[k].present)
+				*w[k].present = 1;
+			return;
+		}
+	}
+}
+
+/*
+ * Header parameters ";" already stripped: generic-param *( SEMI generic-param ),
+ * generic-param = token [ EQUAL gen-value ], gen-value = token / host /
+ * quoted-string, with LWS allowed around ";" and "=". Quoted values are
+ * returned without their quotes. Returns 0, or -1 if malformed.
+ */
+static int parse_gparams(sw_str p, const struct pwant *w, unsigned nw)
+{
+	uint32_t i = skip_lws(p, 0);
+	if (i >= p.len)
+		return -1; /* ";" with nothing after it */
+	for (;;) {
+		uint32_t a = i;
+		while (i < p.len && is_tok((unsigned char)p.p[i]))
+			i++;
+		if (i == a)
+			return -1;
+		sw_str name = sub(p, a, i), val = {p.p + i, 0};
+		i = skip_lws(p, i);
+		if (i < p.len && p.p[i] == '=') {
+			i = skip_lws(p, i + 1);
+			if (i < p.len && p.p[i] == '"') {
+				int64_t q = quoted_check(p, i);
+				if (q < 0)
+					return -1;
+				val = sub(p, i + 1, (uint32_t)q);
+				i = (uint32_t)q + 1;
+			} else {
+				a = i;
+				while (i < p.len &&
+				       (is_tok((unsigned char)p.p[i]) || p.p[i] == ':' ||
+					p.p[i] == '[' || p.p[i] == ']'))
+					i++;
+				if (i == a)
+					return -1;
+				val = sub(p, a, i);
+			}
+			i = skip_lws(p, i);
+		}
+		if (nw)
+			want_match(name, val, w, nw, 0);
+		if (i >= p.len)
+			return 0;
+		if (p.p[i] != ';')
+			return -1;
+		i = skip_lws(p, i + 1);
+		if (i >= p.len)
+			return -1;
+	}
+}
+
+/*
+ * URI parameters (no LWS): uri-parameter *( ";" uri-parameter ), each
+ * pname [ "=" pvalue ] of paramchars. Returns 0 or -1.
+ */
+static int parse_uparams(sw_str p, const struct pwant *w, unsigned nw)
+{
+	uint32_t i = 0;
+	for (;;) {
+		uint32_t a = i, e;
+		while (i < p.len && p.p[i] != ';')
+			i++;
+		e = i;
+		uint32_t eq = a;
+		while (eq < e && p.p[eq] != '=')
+			eq++;
+		sw_str name = sub(p, a, eq), val = {p.p + eq, 0};
+		if (!name.len || !chars_ok(name.p, name.len, CT_PARAM))
+			return -1;
+		if (eq < e) {
+			val = sub(p, eq + 1, e);
+			if (!val.len || !chars_ok(val.p, val.len, CT_PARAM))
+				return -1;
+		}
+		if (nw)
+			want_match(name, val, w, nw, 1);
+		if (i >= p.len)
+			return 0;
+		i++;
+	}
 }
 
 /* ------------------------------------------------------------------ */
 /* URI                                                                 */
 
-static int valid_host(sw_str h)
+/* URI headers: header *( "&" header ), header = hname "=" hvalue. */
+static int uri_headers_ok(sw_str h)
 {
-	if (h.len == 0)
-		return 0;
-	if (h.p[0] == '[') {
-		if (h.len < 3 || h.p[h.len - 1] != ']')
+	uint32_t i = 0;
+	for (;;) {
+		uint32_t a = i, e, eq;
+		while (i < h.len && h.p[i] != '&')
+			i++;
+		e = i;
+		eq = a;
+		while (eq < e && h.p[eq] != '=')
+			eq++;
+		if (eq == a || eq == e || !chars_ok(h.p + a, eq - a, CT_HNV) ||
+		    !chars_ok(h.p + eq + 1, e - eq - 1, CT_HNV))
 			return 0;
-		for (uint32_t i = 1; i + 1 < h.len; i++) {
-			char c = h.p[i];
-			if (!((c >= '0' && c <= '9') || (lc(c) >= 'a' && lc(c) <= 'f') || c == ':' ||
-			      c == '.'))
-				return 0;
-		}
-		return 6;
+		if (i >= h.len)
+			return 1;
+		i++;
 	}
-	int all_num = 1;
-	for (uint32_t i = 0; i < h.len; i++) {
-		char c = h.p[i];
-		if ((c >= '0' && c <= '9') || c == '.')
-			continue;
-		all_num = 0;
-		if (!((lc(c) >= 'a' && lc(c) <= 'z') || c == '-' || c == '_'))
-			return 0;
-	}
-	return all_num ? 4 : 1;
 }
 
 int sip_parse_uri(sw_str s, struct sip_uri *u)
 {
-	uint32_t i = 0, colon, q, at, hs, he;
+	uint32_t i = 0, colon, at, hs, he, q;
 	memset(u, 0, sizeof(*u));
-	s = sw_str_trim(s);
+	s = trim(s);
 	u->raw = s;
-	while (i < s.len && s.p[i] != ':') {
-		char c = s.p[i];
-		if (!((lc(c) >= 'a' && lc(c) <= 'z') || (i > 0 && ((c >= '0' && c <= '9') || c == '+' ||
-		                                                  c == '-' || c == '.'))))
-			return -1;
+	/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+	if (!s.len || !is_alpha(s.p[0]))
+		return -1;
+	while (i < s.len && (is_alpha(s.p[i]) || is_digit(s.p[i]) || s.p[i] == '+' ||
+			     s.p[i] == '-' || s.p[i] == '.'))
 		i++;
-	}
-	if (i == 0 || i >= s.len)
+	if (i >= s.len || s.p[i] != ':')
 		return -1;
 	colon = i;
 	u->scheme_str = sub(s, 0, colon);
-	if (sw_str_eq_ci(u->scheme_str, "sip"))
+	/* name_eq() is safe: scheme characters never fold onto letters. */
+	if (colon == 3 && name_eq(s.p, "sip", 3))
 		u->scheme = SIP_SCHEME_SIP;
-	else if (sw_str_eq_ci(u->scheme_str, "sips"))
+	else if (colon == 4 && name_eq(s.p, "sips", 4))
 		u->scheme = SIP_SCHEME_SIPS;
-	else if (sw_str_eq_ci(u->scheme_str, "tel"))
+	else if (colon == 3 && name_eq(s.p, "tel", 3))
 		u->scheme = SIP_SCHEME_TEL;
 	else
 		u->scheme = SIP_SCHEME_OTHER;
-	for (uint32_t k = colon + 1; k < s.len; k++)
-		if ((unsigned char)s.p[k] <= ' ' || s.p[k] == '<' || s.p[k] == '>' || s.p[k] == '"')
-			return -1;
+	if (colon + 1 >= s.len)
+		return -1;
 	if (u->scheme == SIP_SCHEME_OTHER)
-		return colon + 1 < s.len ? 0 : -1;
+		/* absoluteURI: only that it is made of URI characters. */
+		return chars_ok(s.p + colon + 1, s.len - colon - 1, CT_URIC | CT_USER) ? 0 : -1;
 	if (u->scheme == SIP_SCHEME_TEL) {
+		/* RFC 3966, leniently: number up to ';', then parameters. */
 		uint32_t e = colon + 1;
 		while (e < s.len && s.p[e] != ';')
 			e++;
 		u->user = sub(s, colon + 1, e);
-		if (e < s.len)
+		if (!u->user.len || !chars_ok(u->user.p, u->user.len, CT_USER))
+			return -1;
+		if (e < s.len) {
 			u->params = sub(s, e + 1, s.len);
-		return u->user.len ? 0 : -1;
+			if (parse_uparams(u->params, NULL, 0) != 0)
+				return -1;
+		}
+		return 0;
 	}
-	/* sip/sips: [userinfo@]host[:port][;params][?headers] */
-	q = colon + 1;
-	while (q < s.len && s.p[q] != '?')
-		q++;
-	at = 0;
-	for (uint32_t k = colon + 1; k < q; k++)
-		if (s.p[k] == '@')
-			at = k;
+
+	/* sip/sips: [userinfo "@"] host [":" port] *(";" param) ["?" headers]. '@'
+	 * can appear nowhere but after the userinfo, and the user part may hold
+	 * ';', '?' and '/' (RFC 4475 intmeth, semiuri), so look for '@' first. */
+	const char *atp = memchr(s.p + colon + 1, '@', s.len - colon - 1);
+	at = atp ? (uint32_t)(atp - s.p) : 0;
 	hs = colon + 1;
 	if (at) {
 		uint32_t pw = colon + 1;
 		while (pw < at && s.p[pw] != ':')
 			pw++;
 		u->user = sub(s, colon + 1, pw);
-		if (pw < at)
+		if (!u->user.len || !chars_ok(u->user.p, u->user.len, CT_USER))
+			return -1;
+		if (pw < at) {
 			u->password = sub(s, pw + 1, at);
+			if (!chars_ok(u->password.p, u->password.len, CT_PASS))
+				return -1;
+		}
 		hs = at + 1;
 	}
-	if (hs < q && s.p[hs] == '[') {
+	if (hs < s.len && s.p[hs] == '[') {
 		he = hs;
-		while (he < q && s.p[he] != ']')
+		while (he < s.len && s.p[he] != ']')
 			he++;
-		if (he >= q)
+		if (he >= s.len)
 			return -1;
 		he++;
 	} else {
 		he = hs;
-		while (he < q && s.p[he] != ':' && s.p[he] != ';')
+		while (he < s.len && (ctab[(unsigned char)s.p[he]] & CT_HOST))
 			he++;
 	}
 	u->host = sub(s, hs, he);
-	int hv = valid_host(u->host);
-	if (!hv)
+	int hk = host_kind(u->host);
+	if (!hk)
 		return -1;
-	u->host_is_ip = hv == 4 ? 4 : hv == 6 ? 6 : 0;
+	u->host_is_ip = hk == 1 ? 0 : (uint8_t)hk;
 	i = he;
-	if (i < q && s.p[i] == ':') {
+	if (i < s.len && s.p[i] == ':') {
 		uint32_t ps = ++i;
 		uint64_t port;
-		while (i < q && s.p[i] != ';')
+		while (i < s.len && is_digit(s.p[i]))
 			i++;
 		u->port_str = sub(s, ps, i);
-		if (sw_str_to_u64(u->port_str, 65535, &port) != 0)
+		if (u->port_str.len > 5 || sw_str_to_u64(u->port_str, 65535, &port) != 0)
 			return -1;
 		u->port = (uint16_t)port;
 	}
-	if (i < q && s.p[i] == ';') {
+	q = i;
+	while (q < s.len && s.p[q] != '?')
+		q++;
+	if (i < q) {
+		if (s.p[i] != ';')
+			return -1;
 		u->params = sub(s, i + 1, q);
-		get_param(u->params, "transport", &u->transport, NULL);
-		get_param(u->params, "user", &u->user_param, NULL);
+		const struct pwant w[] = {
+		    PW("transport", &u->transport, NULL),
+		    PW("user", &u->user_param, NULL),
+		    PW("maddr", &u->maddr, NULL),
+		    PW("lr", NULL, &u->lr),
+		};
+		if (parse_uparams(u->params, w, SW_ARRAY_SIZE(w)) != 0)
+			return -1;
 	}
-	if (q < s.len)
+	if (q < s.len) {
 		u->headers = sub(s, q + 1, s.len);
+		if (!uri_headers_ok(u->headers))
+			return -1;
+	}
 	return 0;
 }
 
@@ -443,7 +905,7 @@ int sip_parse_nameaddr(sw_str s, struct sip_nameaddr *na)
 {
 	uint32_t i = 0, us, ue, pe;
 	memset(na, 0, sizeof(*na));
-	s = sw_str_trim(s);
+	s = trim(s);
 	na->raw = s;
 	if (s.len == 0)
 		return -1;
@@ -452,49 +914,63 @@ int sip_parse_nameaddr(sw_str s, struct sip_nameaddr *na)
 		return 0;
 	}
 	if (s.p[0] == '"') {
-		uint32_t q = quoted_end(s, 0);
-		if (q >= s.len)
+		int64_t q = quoted_check(s, 0);
+		if (q < 0)
 			return -1;
-		na->display = sub(s, 1, q);
-		i = skip_lws(s, q + 1);
+		na->display = sub(s, 1, (uint32_t)q);
+		i = skip_lws(s, (uint32_t)q + 1);
 		if (i >= s.len || s.p[i] != '<')
 			return -1;
 	} else {
-		/* token display name, or none, before '<'; else addr-spec */
+		/* display-name = *(token LWS): tokens and LWS up to '<'. */
 		uint32_t k = 0;
-		while (k < s.len && s.p[k] != '<' && s.p[k] != ';' && s.p[k] != ',')
+		while (k < s.len && (is_tok((unsigned char)s.p[k]) || is_ws(s.p[k]) ||
+				     s.p[k] == '\r' || s.p[k] == '\n'))
 			k++;
 		if (k < s.len && s.p[k] == '<') {
-			na->display = sw_str_trim(sub(s, 0, k));
+			na->display = trim_right(sub(s, 0, k));
 			i = k;
 		} else {
-			/* addr-spec: the URI ends at the first ';' (header params follow). */
+			/* addr-spec: the URI ends at the first ';' (header params
+			 * follow); a URI holding ',' or '?' must be in <> (§20). */
 			uint32_t e = 0;
 			while (e < s.len && s.p[e] != ';')
 				e++;
-			if (sip_parse_uri(sub(s, 0, e), &na->uri) != 0)
+			sw_str us_ = trim_right(sub(s, 0, e));
+			for (uint32_t k2 = 0; k2 < us_.len; k2++)
+				if (us_.p[k2] == '?' || us_.p[k2] == ',')
+					return -1;
+			if (sip_parse_uri(us_, &na->uri) != 0)
 				return -1;
 			pe = e;
 			goto params;
 		}
 	}
-	/* s.p[i] == '<' */
+	/* s.p[i] == '<': no LWS inside the brackets (RFC 4475 badaspec). */
 	us = i + 1;
-	ue = us;
-	while (ue < s.len && s.p[ue] != '>')
-		ue++;
-	if (ue >= s.len)
+	const char *gt = memchr(s.p + us, '>', s.len - us);
+	if (!gt)
+		return -1;
+	ue = (uint32_t)(gt - s.p);
+	if (ue == us)
+		return -1;
+	if (is_ws(s.p[us]) || s.p[us] == '\r' || s.p[us] == '\n' || is_ws(s.p[ue - 1]) ||
+	    s.p[ue - 1] == '\r' || s.p[ue - 1] == '\n')
 		return -1;
 	if (sip_parse_uri(sub(s, us, ue), &na->uri) != 0)
 		return -1;
 	pe = skip_lws(s, ue + 1);
-	if (pe < s.len && s.p[pe] != ';')
-		return -1;
 params:
-	if (pe < s.len && s.p[pe] == ';') {
+	if (pe < s.len) {
+		if (s.p[pe] != ';')
+			return -1;
 		na->params = sub(s, pe + 1, s.len);
-		get_param(na->params, "tag", &na->tag, NULL);
-		get_param(na->params, "expires", &na->expires, NULL);
+		const struct pwant w[] = {
+		    PW("tag", &na->tag, NULL),
+		    PW("expires", &na->expires, NULL),
+		};
+		if (parse_gparams(na->params, w, SW_ARRAY_SIZE(w)) != 0)
+			return -1;
 	}
 	return 0;
 }
@@ -502,21 +978,17 @@ params:
 /* ------------------------------------------------------------------ */
 /* Via                                                                 */
 
-int sip_parse_via(sw_str s, struct sip_via *v)
+/* One via-parm (no top-level comma in s). 0 or -1. */
+static int parse_via_parm(sw_str s, struct sip_via *v)
 {
-	uint32_t i = 0, a, e;
-	int bad = 0;
+	uint32_t i = 0, a;
 	memset(v, 0, sizeof(*v));
-	s = sw_str_trim(s);
-	/* Only the first via-parm. */
-	e = find_top(s, 0, ',', &bad);
-	s = sw_str_trim(sub(s, 0, e));
+	s = trim(s);
 	v->raw = s;
-	/* sent-protocol: name LWS? "/" LWS? version LWS? "/" LWS? transport */
-	a = i;
+	/* sent-protocol = protocol-name SLASH protocol-version SLASH transport */
 	while (i < s.len && is_tok((unsigned char)s.p[i]))
 		i++;
-	sw_str pname = sub(s, a, i);
+	v->proto_name = sub(s, 0, i);
 	i = skip_lws(s, i);
 	if (i >= s.len || s.p[i] != '/')
 		return -1;
@@ -524,11 +996,12 @@ int sip_parse_via(sw_str s, struct sip_via *v)
 	a = i;
 	while (i < s.len && is_tok((unsigned char)s.p[i]))
 		i++;
-	sw_str pver = sub(s, a, i);
+	v->proto_version = sub(s, a, i);
 	i = skip_lws(s, i);
-	if (i >= s.len || s.p[i] != '/' || !pname.len || !pver.len)
+	if (i >= s.len || s.p[i] != '/' || !v->proto_name.len || !v->proto_version.len)
 		return -1;
-	v->protocol = (sw_str){ pname.p, (uint32_t)(pver.p + pver.len - pname.p) };
+	v->protocol = (sw_str){v->proto_name.p, (uint32_t)(v->proto_version.p +
+							   v->proto_version.len - v->proto_name.p)};
 	i = skip_lws(s, i + 1);
 	a = i;
 	while (i < s.len && is_tok((unsigned char)s.p[i]))
@@ -536,8 +1009,11 @@ int sip_parse_via(sw_str s, struct sip_via *v)
 	v->transport = sub(s, a, i);
 	if (!v->transport.len)
 		return -1;
+	/* LWS sent-by */
+	a = i;
 	i = skip_lws(s, i);
-	/* sent-by */
+	if (i == a)
+		return -1;
 	a = i;
 	if (i < s.len && s.p[i] == '[') {
 		while (i < s.len && s.p[i] != ']')
@@ -546,37 +1022,59 @@ int sip_parse_via(sw_str s, struct sip_via *v)
 			return -1;
 		i++;
 	} else {
-		while (i < s.len && s.p[i] != ':' && s.p[i] != ';' && !is_ws(s.p[i]) && s.p[i] != '\r')
+		while (i < s.len && (ctab[(unsigned char)s.p[i]] & CT_HOST))
 			i++;
 	}
 	v->host = sub(s, a, i);
-	if (!valid_host(v->host))
+	if (!host_kind(v->host))
 		return -1;
 	i = skip_lws(s, i);
 	if (i < s.len && s.p[i] == ':') {
 		uint64_t port;
 		i = skip_lws(s, i + 1);
 		a = i;
-		while (i < s.len && s.p[i] >= '0' && s.p[i] <= '9')
+		while (i < s.len && is_digit(s.p[i]))
 			i++;
-		if (sw_str_to_u64(sub(s, a, i), 65535, &port) != 0)
+		if (i - a > 5 || sw_str_to_u64(sub(s, a, i), 65535, &port) != 0)
 			return -1;
 		v->port = (uint16_t)port;
 		i = skip_lws(s, i);
 	}
 	if (i < s.len) {
+		uint64_t n;
 		if (s.p[i] != ';')
 			return -1;
-		sw_str params = sub(s, i + 1, s.len);
-		int present = 0;
-		get_param(params, "branch", &v->branch, NULL);
-		get_param(params, "received", &v->received, NULL);
-		get_param(params, "maddr", &v->maddr, NULL);
-		get_param(params, "ttl", &v->ttl, NULL);
-		if (get_param(params, "rport", &v->rport, &present))
-			v->has_rport = 1;
+		const struct pwant w[] = {
+		    PW("branch", &v->branch, NULL),	   PW("received", &v->received, NULL),
+		    PW("maddr", &v->maddr, NULL),	   PW("ttl", &v->ttl, NULL),
+		    PW("rport", &v->rport, &v->has_rport),
+		};
+		if (parse_gparams(sub(s, i + 1, s.len), w, SW_ARRAY_SIZE(w)) != 0)
+			return -1;
+		/* Values the ABNF constrains. */
+		if (v->ttl.p && (v->ttl.len > 3 || sw_str_to_u64(v->ttl, 255, &n) != 0))
+			return -1;
+		if (v->rport.len && (v->rport.len > 5 || sw_str_to_u64(v->rport, 65535, &n) != 0))
+			return -1;
+		if (v->maddr.p && !host_kind(v->maddr))
+			return -1;
+		if (v->received.p) {
+			sw_addr ad;
+			if (sw_addr_parse(v->received, &ad) != 0)
+				return -1;
+		}
 	}
 	return 0;
+}
+
+int sip_parse_via(sw_str s, struct sip_via *v)
+{
+	int bad = 0;
+	uint32_t e;
+	s = trim(s);
+	/* Only the first via-parm. */
+	e = find_top(s, 0, ',', &bad);
+	return parse_via_parm(sub(s, 0, e), v);
 }
 
 /* ------------------------------------------------------------------ */
@@ -587,7 +1085,7 @@ int sip_parse_auth(sw_str s, struct sip_auth *a)
 	uint32_t i = 0, st;
 	int any = 0;
 	memset(a, 0, sizeof(*a));
-	s = sw_str_trim(s);
+	s = trim(s);
 	a->raw = s;
 	a->present = 1;
 	while (i < s.len && is_tok((unsigned char)s.p[i]))
@@ -595,12 +1093,13 @@ int sip_parse_auth(sw_str s, struct sip_auth *a)
 	a->scheme = sub(s, 0, i);
 	if (!a->scheme.len)
 		return -1;
-	while (i < s.len) {
-		i = skip_lws(s, i);
-		if (i < s.len && s.p[i] == ',') {
-			i++;
-			continue;
-		}
+	st = i;
+	i = skip_lws(s, i);
+	if (i >= s.len)
+		return -1; /* a scheme alone says nothing */
+	if (i == st)
+		return -1; /* LWS must separate the scheme from its parameters */
+	for (;;) {
 		st = i;
 		while (i < s.len && is_tok((unsigned char)s.p[i]))
 			i++;
@@ -608,8 +1107,12 @@ int sip_parse_auth(sw_str s, struct sip_auth *a)
 		if (!name.len)
 			return -1;
 		i = skip_lws(s, i);
-		if (i >= s.len || s.p[i] != '=')
+		if (i >= s.len || s.p[i] != '=') {
+			/* token68 credentials (e.g. Basic): one token, nothing else. */
+			if (!any && skip_lws(s, i) >= s.len)
+				return 0;
 			return -1;
+		}
 		i = skip_lws(s, i + 1);
 		sw_str val;
 		if (i < s.len && s.p[i] == '"') {
@@ -620,66 +1123,110 @@ int sip_parse_auth(sw_str s, struct sip_auth *a)
 			i = q + 1;
 		} else {
 			st = i;
-			while (i < s.len && s.p[i] != ',' && !is_ws(s.p[i]) && s.p[i] != '\r')
+			while (i < s.len && s.p[i] != ',' && !is_ws(s.p[i]) && s.p[i] != '\r' &&
+			       s.p[i] != '\n' && s.p[i] != '"')
 				i++;
 			val = sub(s, st, i);
+			if (!val.len) {
+				/* token68 padding ("abc==") ends the credentials. */
+				if (!any && skip_lws(s, i) >= s.len)
+					return 0;
+				return -1;
+			}
 		}
 		any = 1;
 		static const struct {
 			const char *n;
 			size_t off;
 		} f[] = {
-			{ "username", offsetof(struct sip_auth, username) },
-			{ "realm", offsetof(struct sip_auth, realm) },
-			{ "nonce", offsetof(struct sip_auth, nonce) },
-			{ "uri", offsetof(struct sip_auth, uri) },
-			{ "response", offsetof(struct sip_auth, response) },
-			{ "qop", offsetof(struct sip_auth, qop) },
-			{ "nc", offsetof(struct sip_auth, nc) },
-			{ "cnonce", offsetof(struct sip_auth, cnonce) },
-			{ "algorithm", offsetof(struct sip_auth, algorithm) },
-			{ "opaque", offsetof(struct sip_auth, opaque) },
-			{ "stale", offsetof(struct sip_auth, stale) },
+		    {"username", offsetof(struct sip_auth, username)},
+		    {"realm", offsetof(struct sip_auth, realm)},
+		    {"nonce", offsetof(struct sip_auth, nonce)},
+		    {"uri", offsetof(struct sip_auth, uri)},
+		    {"response", offsetof(struct sip_auth, response)},
+		    {"qop", offsetof(struct sip_auth, qop)},
+		    {"nc", offsetof(struct sip_auth, nc)},
+		    {"cnonce", offsetof(struct sip_auth, cnonce)},
+		    {"algorithm", offsetof(struct sip_auth, algorithm)},
+		    {"opaque", offsetof(struct sip_auth, opaque)},
+		    {"stale", offsetof(struct sip_auth, stale)},
 		};
 		for (size_t k = 0; k < SW_ARRAY_SIZE(f); k++) {
 			if (sw_str_eq_ci(name, f[k].n)) {
-				*(sw_str *)((char *)a + f[k].off) = val;
+				sw_str *dst = (sw_str *)((char *)a + f[k].off);
+				if (!dst->p) /* first occurrence wins */
+					*dst = val;
 				break;
 			}
 		}
+		i = skip_lws(s, i);
+		if (i >= s.len)
+			return 0;
+		if (s.p[i] != ',')
+			return -1;
+		i = skip_lws(s, i + 1);
+		if (i >= s.len)
+			return -1;
 	}
-	return any ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------ */
 /* Probe                                                               */
 
-/* 1 if v starts with "SIP/" DIGIT "." DIGIT. */
-static int sip_version_prefix(const uint8_t *b, size_t n)
+/* Length of a SIP-Version ("SIP/" 1*DIGIT "." 1*DIGIT, "SIP" in any case)
+ * at the start of b[0..n), or 0. */
+static size_t sip_version_len(const uint8_t *b, size_t n)
 {
-	return n >= 7 && b[0] == 'S' && b[1] == 'I' && b[2] == 'P' && b[3] == '/' &&
-	       b[4] >= '0' && b[4] <= '9' && b[5] == '.' && b[6] >= '0' && b[6] <= '9';
+	size_t i = 4;
+	if (n < 7 || (b[0] | 0x20) != 's' || (b[1] | 0x20) != 'i' || (b[2] | 0x20) != 'p' ||
+	    b[3] != '/')
+		return 0;
+	if (!is_digit((char)b[i]))
+		return 0;
+	while (i < n && is_digit((char)b[i]))
+		i++;
+	if (i >= n || b[i] != '.')
+		return 0;
+	i++;
+	if (i >= n || !is_digit((char)b[i]))
+		return 0;
+	while (i < n && is_digit((char)b[i]))
+		i++;
+	return i;
 }
 
 int sip_probe(const uint8_t *buf, size_t len)
 {
-	size_t e = 0, lim = len < SIP_MAX_LINE ? len : SIP_MAX_LINE;
+	size_t s = 0, e, lim;
+	/* RFC 3261 §7.5: CRLFs before the start line are ignored. */
+	while (s < len && s < 64 && (buf[s] == '\r' || buf[s] == '\n'))
+		s++;
+	buf += s;
+	len -= s;
+	lim = len < SIP_MAX_LINE ? len : SIP_MAX_LINE;
+	e = 0;
 	while (e < lim && buf[e] != '\n')
 		e++;
 	if (e == lim)
 		return 0; /* the start line is not complete */
 	if (e > 0 && buf[e - 1] == '\r')
 		e--;
-	if (sip_version_prefix(buf, e)) {
-		/* Status-Line: SIP-Version SP 3DIGIT (SP reason)? */
-		size_t i = 7;
+	while (e > 0 && is_ws((char)buf[e - 1]))
+		e--; /* trailing LWS: malformed (RFC 4475 trws), but SIP */
+	size_t vl = sip_version_len(buf, e);
+	if (vl) {
+		/* Status-Line: SIP-Version SP Status-Code ...; the code is checked
+		 * loosely here (RFC 4475 bigcode is SIP, and flagged by the parser). */
+		size_t i = vl;
 		if (i >= e || buf[i] != ' ')
 			return 0;
-		i++;
-		if (i + 3 > e || buf[i] < '0' || buf[i] > '9' || buf[i + 1] < '0' ||
-		    buf[i + 1] > '9' || buf[i + 2] < '0' || buf[i + 2] > '9')
+		while (i < e && buf[i] == ' ')
+			i++;
+		if (i >= e || !is_digit((char)buf[i]))
 			return 0;
-		return i + 3 == e || buf[i + 3] == ' ';
+		while (i < e && is_digit((char)buf[i]))
+			i++;
+		return i == e || buf[i] == ' ';
 	}
 	/* Request-Line: Method SP Request-URI SP SIP-Version */
 	size_t i = 0;
@@ -693,9 +1240,43 @@ int sip_probe(const uint8_t *buf, size_t len)
 		v--;
 	if (v <= i + 1)
 		return 0;
-	if (!sip_version_prefix(buf + v, e - v))
+	if (sip_version_len(buf + v, e - v) != e - v)
+		return 0; /* "M-SEARCH * HTTP/1.1", "OPTIONS rtsp://x RTSP/1.0" */
+	/* Every SIP Request-URI is absolute: it has a scheme and a colon. */
+	if (!memchr(buf + i, ':', v - i))
 		return 0;
-	/* "M-SEARCH * HTTP/1.1" etc. never get here: their version is HTTP. */
+	return 1;
+}
+
+int sip_probe_prefix(const uint8_t *buf, size_t len)
+{
+	static const char ver[] = "SIP/";
+	size_t i = 0;
+	if (len > SIP_MAX_LINE)
+		return 0;
+	/* A status line so far: a prefix of "SIP/" then version characters. */
+	while (i < len && i < 4 &&
+	       (buf[i] == ver[i] || (i < 3 && (buf[i] | 0x20) == (ver[i] | 0x20))))
+		i++;
+	if (i == len)
+		return 1;
+	if (i == 4) {
+		for (; i < len; i++)
+			if (buf[i] < 0x20 && buf[i] != '\r' && buf[i] != '\t')
+				return 0;
+		return 1;
+	}
+	/* A method token, then SP, then printable request-line bytes. */
+	i = 0;
+	while (i < len && is_tok(buf[i]))
+		i++;
+	if (i == len)
+		return 1;
+	if (i == 0 || buf[i] != ' ')
+		return 0;
+	for (; i < len; i++)
+		if ((buf[i] < 0x20 && buf[i] != '\r' && buf[i] != '\t') || buf[i] == 0x7f)
+			return 0;
 	return 1;
 }
 
@@ -704,111 +1285,215 @@ int sip_probe(const uint8_t *buf, size_t len)
 
 static int parse_start_line(struct sip_msg *m, sw_str line)
 {
-	uint32_t i = 0, a;
+	uint32_t i = 0, a, lo = off_of(m, line), e = line.len;
+	size_t vl;
 	m->start_line = line;
-	if (sip_version_prefix((const uint8_t *)line.p, line.len)) {
+	vl = sip_version_len((const uint8_t *)line.p, e);
+	if (!vl) {
+		/* Request-Line: trailing SP/HTAB is not allowed by the ABNF
+		 * (RFC 4475 trws); tolerated and flagged. (In a Status-Line it
+		 * belongs to the Reason-Phrase, which may be empty.) */
+		while (e > 0 && is_ws(line.p[e - 1]))
+			e--;
+		if (e < line.len)
+			anom(m, ANOM_SIP_START_LINE_WHITESPACE, lo + e);
+	}
+	if (vl) {
 		m->is_request = 0;
-		while (i < line.len && line.p[i] != ' ')
-			i++;
-		m->version = sub(line, 0, i);
-		if (i >= line.len)
+		m->version = sub(line, 0, (uint32_t)vl);
+		i = (uint32_t)vl;
+		if (i >= e || line.p[i] != ' ')
 			return -1;
-		while (i < line.len && line.p[i] == ' ')
-			i++;
+		i++;
+		if (i < e && line.p[i] == ' ') {
+			anom(m, ANOM_SIP_START_LINE_WHITESPACE, lo + i);
+			while (i < e && line.p[i] == ' ')
+				i++;
+		}
 		a = i;
-		while (i < line.len && line.p[i] >= '0' && line.p[i] <= '9')
+		while (i < e && is_digit(line.p[i]))
 			i++;
 		if (i - a != 3) {
-			anom(m, ANOM_SIP_BAD_STATUS_CODE, a);
+			anom(m, ANOM_SIP_BAD_STATUS_CODE, lo + a);
 			return -1;
 		}
 		m->status = (uint16_t)((line.p[a] - '0') * 100 + (line.p[a + 1] - '0') * 10 +
-		                       (line.p[a + 2] - '0'));
+				       (line.p[a + 2] - '0'));
 		if (m->status < 100 || m->status > 699)
-			anom(m, ANOM_SIP_BAD_STATUS_CODE, a);
-		if (i < line.len && line.p[i] != ' ')
+			anom(m, ANOM_SIP_BAD_STATUS_CODE, lo + a);
+		if (i < e && line.p[i] != ' ')
 			return -1;
-		if (i < line.len)
+		if (i < e)
 			i++;
-		m->reason = sub(line, i, line.len);
+		m->reason = sub(line, i, e);
 	} else {
 		m->is_request = 1;
-		while (i < line.len && is_tok((unsigned char)line.p[i]))
+		while (i < e && is_tok((unsigned char)line.p[i]))
 			i++;
 		m->method = sub(line, 0, i);
-		if (!m->method.len || i >= line.len || line.p[i] != ' ')
+		if (!m->method.len || i >= e || line.p[i] != ' ')
 			return -1;
 		m->method_id = (uint8_t)sip_method_id(m->method);
 		i++;
-		if (i < line.len && line.p[i] == ' ') {
-			anom(m, ANOM_SIP_START_LINE_WHITESPACE, off_of(m, line) + i);
-			while (i < line.len && line.p[i] == ' ')
+		if (i < e && line.p[i] == ' ') {
+			anom(m, ANOM_SIP_START_LINE_WHITESPACE, lo + i);
+			while (i < e && line.p[i] == ' ')
 				i++;
 		}
-		/* The version is the last token; the URI is what lies between. */
-		uint32_t v = line.len;
+		/* The version is the last token; the URI is what lies between
+		 * (so embedded LWS lands in the URI and is flagged there). */
+		uint32_t v = e;
 		while (v > i && line.p[v - 1] != ' ')
 			v--;
 		if (v <= i) {
-			if (i >= line.len)
-				anom(m, ANOM_SIP_EMPTY_REQUEST_URI, off_of(m, line) + i);
+			anom(m, ANOM_SIP_EMPTY_REQUEST_URI, lo + i);
 			return -1;
 		}
-		m->version = sub(line, v, line.len);
+		m->version = sub(line, v, e);
+		if (sip_version_len((const uint8_t *)m->version.p, m->version.len) !=
+		    m->version.len)
+			return -1;
 		uint32_t ue = v - 1;
 		while (ue > i && line.p[ue - 1] == ' ')
 			ue--;
 		if (ue < v - 1)
-			anom(m, ANOM_SIP_START_LINE_WHITESPACE, off_of(m, line) + ue);
+			anom(m, ANOM_SIP_START_LINE_WHITESPACE, lo + ue);
 		m->ruri_raw = sub(line, i, ue);
-		if (!sip_version_prefix((const uint8_t *)m->version.p, m->version.len))
-			return -1;
 		if (m->ruri_raw.len == 0) {
-			anom(m, ANOM_SIP_EMPTY_REQUEST_URI, off_of(m, line) + i);
+			anom(m, ANOM_SIP_EMPTY_REQUEST_URI, lo + i);
 		} else if (sip_parse_uri(m->ruri_raw, &m->ruri) != 0) {
 			anom(m, ANOM_SIP_BAD_URI, off_of(m, m->ruri_raw));
-		} else if (m->ruri.scheme == SIP_SCHEME_OTHER) {
-			anom(m, ANOM_SIP_RURI_UNKNOWN_SCHEME, off_of(m, m->ruri_raw));
+		} else {
+			if (m->ruri.scheme == SIP_SCHEME_OTHER)
+				anom(m, ANOM_SIP_RURI_UNKNOWN_SCHEME, off_of(m, m->ruri_raw));
+			if (m->ruri.headers.p)
+				anom(m, ANOM_SIP_RURI_HEADERS, off_of(m, m->ruri.headers));
 		}
 		if (m->method_id == SIP_M_UNKNOWN)
-			anom(m, ANOM_SIP_UNKNOWN_METHOD, 0);
+			anom(m, ANOM_SIP_UNKNOWN_METHOD, lo);
 	}
-	if (!sw_str_eq(m->version, "SIP/2.0"))
+	if (!sw_str_eq_ci(m->version, "SIP/2.0"))
 		anom(m, ANOM_SIP_INVALID_VERSION, off_of(m, m->version));
 	return 0;
 }
 
+/* Call-ID: word [ "@" word ] (RFC 3261 §25.1). */
 static int valid_call_id(sw_str s)
 {
-	/* word ["@" word]; word = 1*(alphanum / "-" / "." / "!" / "%" / "*" /
-	 * "_" / "+" / "`" / "'" / "~" / "(" / ")" / "<" / ">" / ":" / "\" /
-	 * DQUOTE / "/" / "[" / "]" / "?" / "{" / "}" ) */
-	int ats = 0;
+	uint32_t at = s.len;
 	if (!s.len)
 		return 0;
 	for (uint32_t i = 0; i < s.len; i++) {
 		unsigned char c = (unsigned char)s.p[i];
 		if (c == '@') {
-			if (++ats > 1 || i == 0 || i + 1 == s.len)
+			if (at != s.len || i == 0 || i + 1 == s.len)
 				return 0;
+			at = i;
 			continue;
 		}
-		if (is_tok(c) || strchr("()<>:\\\"/[]?{}", c))
-			continue;
-		return 0;
+		if (!(ctab[c] & CT_WORD))
+			return 0;
 	}
 	return 1;
 }
 
-static int parse_num(sw_str s, uint64_t max, uint64_t *out)
+/* rfc1123-date = wkday "," SP date1 SP time SP "GMT" (RFC 3261 §20.17). */
+static int valid_sip_date(sw_str s)
 {
-	return sw_str_to_u64(sw_str_trim(s), max, out);
+	static const char wk[] = "MonTueWedThuFriSatSun";
+	static const char mo[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	const char *p = s.p;
+	int ok = 0;
+	/* "Fri, 01 Jan 2010 16:00:00 GMT" is 29 bytes. */
+	if (s.len != 29)
+		return 0;
+	for (int k = 0; k < 7; k++)
+		if (memcmp(p, wk + 3 * k, 3) == 0)
+			ok = 1;
+	if (!ok || p[3] != ',' || p[4] != ' ' || !is_digit(p[5]) || !is_digit(p[6]) || p[7] != ' ')
+		return 0;
+	ok = 0;
+	for (int k = 0; k < 12; k++)
+		if (memcmp(p + 8, mo + 3 * k, 3) == 0)
+			ok = 1;
+	if (!ok || p[11] != ' ' || !is_digit(p[12]) || !is_digit(p[13]) || !is_digit(p[14]) ||
+	    !is_digit(p[15]) || p[16] != ' ')
+		return 0;
+	if (!is_digit(p[17]) || !is_digit(p[18]) || p[19] != ':' || !is_digit(p[20]) ||
+	    !is_digit(p[21]) || p[22] != ':' || !is_digit(p[23]) || !is_digit(p[24]) ||
+	    p[25] != ' ')
+		return 0;
+	return memcmp(p + 26, "GMT", 3) == 0;
+}
+
+/* Calls fn on each comma-separated element of v (top level). */
+static void decode_via_list(struct sip_msg *m, const struct sip_header *h)
+{
+	sw_str v = h->value;
+	uint32_t i = 0;
+	int bad = 0;
+	if (trim(v).len == 0) {
+		anom(m, ANOM_SIP_EMPTY_VIA, off_of(m, h->name));
+		return;
+	}
+	for (;;) {
+		/* Most values hold one element: no comma, nothing to split. */
+		uint32_t e = i == 0 && !memchr(v.p, ',', v.len) ? v.len : find_top(v, i, ',', &bad);
+		sw_str el = trim(sub(v, i, e));
+		struct sip_via tmp, *dst = m->n_via == 0 ? &m->via : &tmp;
+		if (!el.len || parse_via_parm(el, dst) != 0) {
+			anom(m, ANOM_SIP_BAD_VIA, off_of(m, el.len ? el : h->value));
+		} else if (!sw_str_eq_ci(dst->proto_name, "SIP") ||
+			   !sw_str_eq(dst->proto_version, "2.0")) {
+			anom(m, ANOM_SIP_BAD_VIA_VERSION, off_of(m, dst->protocol));
+		}
+		if (m->n_via < 65535)
+			m->n_via++;
+		if (e >= v.len)
+			break;
+		i = e + 1;
+	}
+	if (bad)
+		anom(m, ANOM_SIP_BAD_VIA, off_of(m, h->value));
+}
+
+static void decode_contact_list(struct sip_msg *m, const struct sip_header *h)
+{
+	sw_str v = h->value;
+	uint32_t i = 0;
+	int bad = 0;
+	uint64_t n;
+	if (trim(v).len == 0) {
+		anom(m, ANOM_SIP_EMPTY_CONTACT, off_of(m, h->name));
+		return;
+	}
+	for (;;) {
+		uint32_t e = i == 0 && !memchr(v.p, ',', v.len) ? v.len : find_top(v, i, ',', &bad);
+		sw_str el = trim(sub(v, i, e));
+		struct sip_nameaddr tmp, *dst = m->n_contact == 0 ? &m->contact : &tmp;
+		if (!el.len || sip_parse_nameaddr(el, dst) != 0) {
+			anom(m, ANOM_SIP_BAD_CONTACT, off_of(m, el.len ? el : h->value));
+		} else if (dst->star &&
+			   (m->n_contact > 0 || e < v.len || m->hdr_count[SIP_H_CONTACT] > 1)) {
+			/* "*" must be the only Contact (RFC 3261 §10.2.2). */
+			anom(m, ANOM_SIP_BAD_CONTACT, off_of(m, el));
+		} else if (dst->expires.p && sw_str_to_u64(dst->expires, 4294967295ULL, &n) != 0) {
+			anom(m, ANOM_SIP_BAD_EXPIRES, off_of(m, dst->expires));
+		}
+		if (m->n_contact < 65535)
+			m->n_contact++;
+		if (e >= v.len)
+			break;
+		i = e + 1;
+	}
+	if (bad)
+		anom(m, ANOM_SIP_BAD_CONTACT, off_of(m, h->value));
 }
 
 /* Decodes the headers sipwire tracks; records anomalies. */
 static void decode_headers(struct sip_msg *m)
 {
-	const struct sip_header *first[SIP_H__COUNT] = { 0 };
+	const struct sip_header *first[SIP_H__COUNT] = {0};
 	uint64_t v;
 
 	for (uint16_t i = 0; i < m->n_hdrs; i++) {
@@ -817,12 +1502,14 @@ static void decode_headers(struct sip_msg *m)
 		if (id == SIP_H_OTHER)
 			continue;
 		if (id == SIP_H_VIA) {
-			m->n_via = (uint16_t)(m->n_via + count_list(h->value));
+			decode_via_list(m, h);
 		} else if (id == SIP_H_CONTACT) {
-			m->n_contact = (uint16_t)(m->n_contact + count_list(h->value));
-		} else if (first[id] && (id == SIP_H_FROM || id == SIP_H_TO || id == SIP_H_CALL_ID ||
-		                         id == SIP_H_CSEQ || id == SIP_H_CONTENT_LENGTH ||
-		                         id == SIP_H_MAX_FORWARDS)) {
+			decode_contact_list(m, h);
+		} else if (first[id] &&
+			   (id == SIP_H_FROM || id == SIP_H_TO || id == SIP_H_CALL_ID ||
+			    id == SIP_H_CSEQ || id == SIP_H_CONTENT_LENGTH ||
+			    id == SIP_H_MAX_FORWARDS || id == SIP_H_CONTENT_TYPE)) {
+			/* Single-valued (RFC 4475 multi01, mcl01). */
 			if (!sw_str_eq_str_ci(first[id]->value, h->value))
 				anom(m, ANOM_SIP_DUPLICATE_HEADER, off_of(m, h->name));
 		}
@@ -831,16 +1518,8 @@ static void decode_headers(struct sip_msg *m)
 	}
 
 	const struct sip_header *h;
-	if ((h = first[SIP_H_VIA])) {
-		if (h->value.len == 0)
-			anom(m, ANOM_SIP_EMPTY_VIA, off_of(m, h->name));
-		else if (sip_parse_via(h->value, &m->via) != 0)
-			anom(m, ANOM_SIP_BAD_VIA, off_of(m, h->value));
-		else if (!sw_str_eq(m->via.protocol, "SIP/2.0"))
-			anom(m, ANOM_SIP_BAD_VIA_VERSION, off_of(m, m->via.protocol));
-	} else {
+	if (!first[SIP_H_VIA])
 		anom(m, ANOM_SIP_MISSING_VIA, m->hdr_len);
-	}
 	if ((h = first[SIP_H_FROM])) {
 		if (h->value.len == 0)
 			anom(m, ANOM_SIP_EMPTY_FROM, off_of(m, h->name));
@@ -869,9 +1548,10 @@ static void decode_headers(struct sip_msg *m)
 		anom(m, ANOM_SIP_MISSING_CALL_ID, m->hdr_len);
 	}
 	if ((h = first[SIP_H_CSEQ])) {
+		/* CSeq = 1*DIGIT LWS Method; the number is < 2**31 (§8.1.1.5). */
 		sw_str s = h->value;
 		uint32_t i = 0;
-		while (i < s.len && s.p[i] >= '0' && s.p[i] <= '9')
+		while (i < s.len && is_digit(s.p[i]))
 			i++;
 		if (i == 0 || parse_num(sub(s, 0, i), 2147483647ULL, &v) != 0) {
 			anom(m, ANOM_SIP_BAD_CSEQ_NUM, off_of(m, s));
@@ -882,12 +1562,12 @@ static void decode_headers(struct sip_msg *m)
 			while (k < s.len && is_tok((unsigned char)s.p[k]))
 				k++;
 			m->cseq.method = sub(s, ms, k);
-			if (k == i || m->cseq.method.len == 0 || skip_lws(s, k) != s.len) {
+			if (ms == i || m->cseq.method.len == 0 || k != s.len) {
 				anom(m, ANOM_SIP_BAD_CSEQ_METHOD, off_of(m, s));
 			} else {
 				m->cseq.method_id = (uint8_t)sip_method_id(m->cseq.method);
 				m->cseq.valid = 1;
-				if (m->is_request && !sw_str_eq(m->cseq.method, "") &&
+				if (m->is_request &&
 				    !(m->cseq.method.len == m->method.len &&
 				      memcmp(m->cseq.method.p, m->method.p, m->method.len) == 0))
 					anom(m, ANOM_SIP_CSEQ_METHOD_MISMATCH, off_of(m, s));
@@ -896,29 +1576,18 @@ static void decode_headers(struct sip_msg *m)
 	} else {
 		anom(m, ANOM_SIP_MISSING_CSEQ, m->hdr_len);
 	}
-	if ((h = first[SIP_H_CONTACT])) {
-		int bad = 0;
-		uint32_t e = find_top(h->value, 0, ',', &bad);
-		if (sw_str_trim(h->value).len == 0)
-			anom(m, ANOM_SIP_EMPTY_CONTACT, off_of(m, h->name));
-		else if (bad || sip_parse_nameaddr(sub(h->value, 0, e), &m->contact) != 0)
-			anom(m, ANOM_SIP_BAD_CONTACT, off_of(m, h->value));
-	}
-	m->max_forwards = -1;
 	if ((h = first[SIP_H_MAX_FORWARDS])) {
 		if (parse_num(h->value, 255, &v) != 0)
 			anom(m, ANOM_SIP_BAD_MAX_FORWARDS, off_of(m, h->value));
 		else
 			m->max_forwards = (int32_t)v;
 	}
-	m->expires = -1;
 	if ((h = first[SIP_H_EXPIRES])) {
 		if (parse_num(h->value, 4294967295ULL, &v) != 0)
 			anom(m, ANOM_SIP_BAD_EXPIRES, off_of(m, h->value));
 		else
 			m->expires = (int64_t)v;
 	}
-	m->content_length = -1;
 	if ((h = first[SIP_H_CONTENT_LENGTH])) {
 		if (parse_num(h->value, 4294967295ULL, &v) != 0)
 			anom(m, ANOM_SIP_BAD_CONTENT_LENGTH, off_of(m, h->value));
@@ -931,9 +1600,12 @@ static void decode_headers(struct sip_msg *m)
 		m->user_agent = h->value;
 	if ((h = first[SIP_H_SERVER]))
 		m->server = h->value;
+	if ((h = first[SIP_H_DATE]) && !valid_sip_date(h->value))
+		anom(m, ANOM_SIP_BAD_DATE, off_of(m, h->value));
 	if ((h = first[SIP_H_PROXY_REQUIRE]) && m->is_request)
 		anom(m, ANOM_SIP_PROXY_REQUIRE, off_of(m, h->name));
-	h = first[SIP_H_AUTHORIZATION] ? first[SIP_H_AUTHORIZATION] : first[SIP_H_PROXY_AUTHORIZATION];
+	h = first[SIP_H_AUTHORIZATION] ? first[SIP_H_AUTHORIZATION]
+				       : first[SIP_H_PROXY_AUTHORIZATION];
 	if (h) {
 		if (sip_parse_auth(h->value, &m->authz) != 0 ||
 		    (sw_str_eq_ci(m->authz.scheme, "Digest") &&
@@ -944,7 +1616,7 @@ static void decode_headers(struct sip_msg *m)
 		m->authz.proxy = h->id == SIP_H_PROXY_AUTHORIZATION;
 	}
 	h = first[SIP_H_WWW_AUTHENTICATE] ? first[SIP_H_WWW_AUTHENTICATE]
-	                                  : first[SIP_H_PROXY_AUTHENTICATE];
+					  : first[SIP_H_PROXY_AUTHENTICATE];
 	if (h) {
 		if (sip_parse_auth(h->value, &m->challenge) != 0 ||
 		    (sw_str_eq_ci(m->challenge.scheme, "Digest") &&
@@ -955,11 +1627,53 @@ static void decode_headers(struct sip_msg *m)
 	}
 }
 
-int sip_parse(const char *buf, size_t len, struct sip_msg *m, struct sip_header *hdrs,
-              size_t hdr_cap, unsigned flags)
+/*
+ * First index >= i in buf[0..len) holding a control byte (< 0x20), or len.
+ * Header text is mostly printable: test eight bytes at a time.
+ */
+static inline size_t scan_ctl(const char *buf, size_t i, size_t len)
 {
-	size_t i = 0, ls, le;
-	int ended = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (i + 8 <= len) {
+		uint64_t x, t;
+		memcpy(&x, buf + i, 8);
+		/* High bit set in each byte < 0x20 (bytes >= 0x80 masked by ~x);
+		 * a borrow can only mark bytes above a true hit, so the lowest
+		 * marked byte is the first control byte. */
+		t = (x - 0x2020202020202020ULL) & ~x & 0x8080808080808080ULL;
+		if (t)
+			return i + ((unsigned)__builtin_ctzll(t) >> 3);
+		i += 8;
+	}
+#endif
+	while (i < len && (unsigned char)buf[i] >= 0x20)
+		i++;
+	return i;
+}
+
+/* 1 if the NUL at pos is the second byte of a quoted-pair inside a
+ * quoted-string of the header value starting at vs (RFC 4475 intmeth). */
+static int nul_is_quoted_pair(const char *buf, size_t vs, size_t pos)
+{
+	int inq = 0;
+	for (size_t k = vs; k < pos; k++) {
+		if (inq && buf[k] == '\\') {
+			if (k + 1 == pos)
+				return 1;
+			k++;
+			continue;
+		}
+		if (buf[k] == '"')
+			inq = !inq;
+	}
+	return 0;
+}
+
+int sip_parse(const char *buf, size_t len, struct sip_msg *m, struct sip_header *hdrs,
+	      size_t hdr_cap, unsigned flags)
+{
+	size_t i = 0, ls, le, hs;
+	const int dgram = (flags & SIP_PARSE_DATAGRAM) != 0;
 
 	memset(m, 0, sizeof(*m));
 	m->base = buf;
@@ -968,35 +1682,40 @@ int sip_parse(const char *buf, size_t len, struct sip_msg *m, struct sip_header 
 	m->max_forwards = -1;
 	m->expires = -1;
 	m->content_length = -1;
-	if (len > SIP_MAX_MSG && (flags & SIP_PARSE_STREAM)) {
-		anom(m, ANOM_SIP_MESSAGE_TOO_LARGE, 0);
-		return -1;
-	}
 
 	/* RFC 3261 §7.5: CRLFs before the start line are ignored. */
 	while (i < len && (buf[i] == '\r' || buf[i] == '\n'))
 		i++;
 	/* Start line. */
 	ls = i;
+	i = scan_ctl(buf, i, len);
 	while (i < len && buf[i] != '\n') {
-		if (buf[i] == '\0') {
+		if (buf[i] == '\0')
 			anom(m, ANOM_SIP_NUL_BYTE, (uint32_t)i);
-			m->n_anom = m->n_anom; /* keep scanning: the line may still be usable */
-		}
-		i++;
+		i = scan_ctl(buf, i + 1, len);
 	}
 	if (i >= len) {
-		if (i - ls > SIP_MAX_LINE) {
-			anom(m, ANOM_SIP_LINE_TOO_LONG, (uint32_t)ls);
-			return -1;
+		if (!dgram) {
+			if (i - ls > SIP_MAX_LINE ||
+			    !sip_probe_prefix((const uint8_t *)buf + ls, i - ls)) {
+				anom(m,
+				     i - ls > SIP_MAX_LINE ? ANOM_SIP_LINE_TOO_LONG
+							   : ANOM_SIP_BAD_START_LINE,
+				     (uint32_t)ls);
+				return -1;
+			}
+			return -2;
 		}
-		return -2;
+		/* A datagram is all there is: its end ends the line. */
+		anom(m, ANOM_SIP_NO_HEADER_END, (uint32_t)len);
 	}
 	le = i;
-	if (le > ls && buf[le - 1] == '\r')
-		le--;
-	else
-		anom(m, ANOM_SIP_BARE_LF, (uint32_t)le);
+	if (i < len) {
+		if (le > ls && buf[le - 1] == '\r')
+			le--;
+		else
+			anom(m, ANOM_SIP_BARE_LF, (uint32_t)le);
+	}
 	if (le - ls > SIP_MAX_LINE) {
 		anom(m, ANOM_SIP_LINE_TOO_LONG, (uint32_t)ls);
 		return -1;
@@ -1005,101 +1724,110 @@ int sip_parse(const char *buf, size_t len, struct sip_msg *m, struct sip_header 
 		anom(m, ANOM_SIP_BAD_START_LINE, (uint32_t)ls);
 		return -1;
 	}
+	hs = i;
+	if (i >= len)
+		goto eof;
 	i++; /* past '\n' */
 
 	/* Header lines up to the empty line. */
-	while (i < len) {
-		size_t hs = i, he, colon = 0;
-		if (buf[i] == '\n' || (buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n')) {
-			if (buf[i] == '\n')
-				anom(m, ANOM_SIP_BARE_LF, (uint32_t)i);
-			i += buf[i] == '\n' ? 1 : 2;
-			ended = 1;
+	for (;;) {
+		size_t n, ne, he, vs;
+		int good;
+		hs = i;
+		if (i >= len)
+			goto eof;
+		if (buf[i] == '\r') {
+			if (i + 1 >= len)
+				goto eof;
+			if (buf[i + 1] == '\n') {
+				i += 2;
+				break;
+			}
+		} else if (buf[i] == '\n') {
+			anom(m, ANOM_SIP_BARE_LF, (uint32_t)i);
+			i++;
 			break;
 		}
-		if (buf[i] == '\r' && i + 1 >= len)
-			break; /* CR at the very end: incomplete */
-		/* One logical header line, folds included. */
+		/* field-name HCOLON: token, optional SP/HTAB, ':'. */
+		n = i;
+		while (n < len && is_tok((unsigned char)buf[n]))
+			n++;
+		ne = n;
+		while (n < len && is_ws(buf[n]))
+			n++;
+		if (n >= len)
+			goto eof;
+		good = ne > hs && buf[n] == ':';
+		vs = good ? n + 1 : hs;
+		/* The rest of the logical line, folds included. */
+		i = vs;
 		for (;;) {
-			while (i < len && buf[i] != '\n') {
-				if (!colon && buf[i] == ':')
-					colon = i;
-				if (buf[i] == '\0')
-					anom(m, ANOM_SIP_NUL_BYTE, (uint32_t)i);
-				i++;
-			}
+			char c;
+			i = scan_ctl(buf, i, len);
 			if (i >= len)
-				goto incomplete;
-			if (i == hs || buf[i - 1] != '\r')
-				anom(m, ANOM_SIP_BARE_LF, (uint32_t)i);
-			/* A following line that starts with SP/HT continues this one. */
-			if (i + 1 < len && is_ws(buf[i + 1])) {
-				i++;
-				continue;
+				break;
+			c = buf[i];
+			if (c == '\n') {
+				if (buf[i - 1] != '\r')
+					anom(m, ANOM_SIP_BARE_LF, (uint32_t)i);
+				if (i + 1 >= len) {
+					if (!dgram)
+						i = len; /* cannot tell whether a fold follows */
+					break;
+				}
+				if (is_ws(buf[i + 1])) {
+					i += 2; /* fold: the line goes on */
+					continue;
+				}
+				break;
 			}
-			if (i + 1 >= len && !(flags & SIP_PARSE_DATAGRAM))
-				goto incomplete; /* cannot tell whether a fold follows */
-			break;
+			if (c == '\r') {
+				if (i + 1 >= len) {
+					i = len;
+					break;
+				}
+				if (buf[i + 1] != '\n')
+					anom(m, ANOM_SIP_BARE_CR, (uint32_t)i);
+			} else if (c == '\0') {
+				if (!good || !nul_is_quoted_pair(buf, vs, i))
+					anom(m, ANOM_SIP_NUL_BYTE, (uint32_t)i);
+			}
+			i++;
 		}
-		he = i; /* at '\n' */
-		i++;
+		he = i; /* at '\n', or len if the data ended inside the line */
 		if (he - hs > SIP_MAX_LINE) {
 			anom(m, ANOM_SIP_LINE_TOO_LONG, (uint32_t)hs);
 			return -1;
 		}
-		if (!colon) {
+		if (he >= len && !dgram)
+			goto eof;
+		i = he + 1;
+		if (!good) {
 			anom(m, ANOM_SIP_BAD_HEADER_LINE, (uint32_t)hs);
-			continue;
-		}
-		size_t ne = colon;
-		while (ne > hs && is_ws(buf[ne - 1]))
-			ne--;
-		int name_ok = ne > hs;
-		for (size_t k = hs; k < ne; k++)
-			if (!is_tok((unsigned char)buf[k]))
-				name_ok = 0;
-		if (!name_ok) {
-			anom(m, ANOM_SIP_BAD_HEADER_LINE, (uint32_t)hs);
-			continue;
-		}
-		if (m->n_hdrs >= m->hdr_cap) {
+		} else if (m->n_hdrs >= m->hdr_cap) {
 			anom(m, ANOM_SIP_TOO_MANY_HEADERS, (uint32_t)hs);
 			return -1;
+		} else {
+			struct sip_header *h = &hdrs[m->n_hdrs++];
+			h->name = sw_str_make(buf + hs, ne - hs);
+			h->value = trim(sw_str_make(buf + vs, he - vs));
+			h->id = (uint8_t)header_id_raw(h->name.p, h->name.len);
+			if (m->hdr_count[h->id] < 65535)
+				m->hdr_count[h->id]++;
 		}
-		struct sip_header *h = &hdrs[m->n_hdrs++];
-		h->name = sw_str_make(buf + hs, ne - hs);
-		h->value = sw_str_trim(sw_str_make(buf + colon + 1, he - colon - 1));
-		h->id = (uint8_t)sip_header_id(h->name);
-		if (m->hdr_count[h->id] < 65535)
-			m->hdr_count[h->id]++;
-	}
-	if (!ended) {
-	incomplete:
-		if (flags & SIP_PARSE_DATAGRAM) {
-			/* The datagram is all there is: take it, and say so. */
-			anom(m, ANOM_SIP_NO_HEADER_END, (uint32_t)len);
-			m->hdr_len = (uint32_t)len;
-			m->len = (uint32_t)len;
-			m->body = sw_str_make(buf + len, 0);
-			decode_headers(m);
-			return (int)len;
-		}
-		if (len - ls > SIP_MAX_MSG) {
-			anom(m, ANOM_SIP_MESSAGE_TOO_LARGE, 0);
-			return -1;
-		}
-		return -2;
+		if (he >= len)
+			goto eof; /* datagram: the last line had no line end */
 	}
 	m->hdr_len = (uint32_t)i;
 	decode_headers(m);
 
-	/* Body. */
+	/* Body (RFC 3261 §18.3). */
 	size_t avail = len - i, blen;
 	if (m->content_length >= 0) {
 		if ((uint64_t)m->content_length > avail) {
-			if (flags & SIP_PARSE_STREAM) {
+			if (!dgram) {
 				if (i + (uint64_t)m->content_length > SIP_MAX_MSG) {
-					anom(m, ANOM_SIP_MESSAGE_TOO_LARGE, 0);
+					anom(m, ANOM_SIP_MESSAGE_TOO_LARGE, m->hdr_len);
 					return -1;
 				}
 				return -2;
@@ -1109,31 +1837,53 @@ int sip_parse(const char *buf, size_t len, struct sip_msg *m, struct sip_header 
 		} else {
 			blen = (size_t)m->content_length;
 		}
+	} else if (!dgram) {
+		/* Required on streams: without it the body cannot be framed. */
+		anom(m, ANOM_SIP_MISSING_CONTENT_LENGTH, m->hdr_len);
+		blen = 0;
 	} else {
-		if (flags & SIP_PARSE_STREAM) {
-			anom(m, ANOM_SIP_MISSING_CONTENT_LENGTH, m->hdr_len);
-			blen = 0;
-		} else {
-			blen = avail;
-		}
+		blen = avail;
 	}
 	m->body = sw_str_make(buf + i, blen);
 	m->len = (uint32_t)(i + blen);
 	if (blen && !m->content_type.len)
 		anom(m, ANOM_SIP_EMPTY_CONTENT_TYPE, m->hdr_len);
-	/* Bytes after the body in a datagram: another message, or garbage. */
-	if ((flags & SIP_PARSE_DATAGRAM) && m->len < len) {
+	/* Bytes after the body in a datagram: another message, or garbage. A
+	 * UAS discards them (RFC 3261 §18.3, RFC 4475 dblreq); sipwire flags
+	 * them, and leaves a following SIP message for the next call. */
+	if (dgram && m->len < len) {
 		size_t k = m->len;
-		while (k < len && (buf[k] == '\r' || buf[k] == '\n' || buf[k] == ' '))
+		while (k < len &&
+		       (buf[k] == '\r' || buf[k] == '\n' || buf[k] == ' ' || buf[k] == '\t'))
 			k++;
-		if (k < len) {
-			if (sip_probe((const uint8_t *)buf + k, len - k))
-				anom(m, ANOM_SIP_MULTIPLE_MESSAGES, (uint32_t)k);
-			else
+		if (k < len && sip_probe((const uint8_t *)buf + k, len - k)) {
+			anom(m, ANOM_SIP_MULTIPLE_MESSAGES, (uint32_t)k);
+		} else {
+			if (k < len)
 				anom(m, ANOM_SIP_CONTENT_LENGTH_MISMATCH, (uint32_t)k);
-		}
-		if (!sip_probe((const uint8_t *)buf + k, len - k))
 			m->len = (uint32_t)len; /* trailing junk belongs to this message */
+		}
 	}
 	return (int)m->len;
+
+eof:
+	/* The data ended inside the header section. */
+	if (dgram) {
+		/* The datagram is all there is: keep what is there, say so. */
+		anom(m, ANOM_SIP_NO_HEADER_END, (uint32_t)len);
+		m->hdr_len = (uint32_t)len;
+		m->len = (uint32_t)len;
+		m->body = sw_str_make(buf + len, 0);
+		decode_headers(m);
+		return (int)len;
+	}
+	if (len - hs > SIP_MAX_LINE) {
+		anom(m, ANOM_SIP_LINE_TOO_LONG, (uint32_t)hs);
+		return -1;
+	}
+	if (len - ls > SIP_MAX_MSG) {
+		anom(m, ANOM_SIP_MESSAGE_TOO_LARGE, (uint32_t)ls);
+		return -1;
+	}
+	return -2;
 }

@@ -106,6 +106,8 @@ struct sip_uri {
 	sw_str headers;    /* "?x=y" part without '?' */
 	sw_str transport;  /* value of transport= param, if any */
 	sw_str user_param; /* value of user= param, if any */
+	sw_str maddr;      /* value of maddr= param, if any */
+	uint8_t lr;        /* lr param present (loose routing; escaped forms too) */
 };
 
 /* name-addr / addr-spec with header params: From, To, Contact, Route... */
@@ -127,6 +129,8 @@ struct sip_via {
 	uint16_t port;
 	sw_str branch, received, rport, maddr, ttl;
 	uint8_t has_rport; /* rport present, with or without value */
+	sw_str proto_name;    /* "SIP" (protocol above keeps any LWS around '/') */
+	sw_str proto_version; /* "2.0" */
 };
 
 struct sip_cseq {
@@ -200,11 +204,20 @@ struct sip_msg {
 
 /*
  * Parses one SIP message at buf[0..len). hdrs/hdr_cap is the caller's header
- * array. Returns bytes consumed (> 0) for a complete message, -2 if more
- * bytes are needed (STREAM, or every strict prefix of a valid message), or
- * -1 if buf is not a SIP message that can be framed (m->anom says why).
- * With SIP_PARSE_DATAGRAM a datagram holding several messages is parsed by
- * calling again at buf + consumed.
+ * array; m's views point into buf and hdrs. Returns:
+ *   > 0  bytes consumed by a complete message (CRLFs before the start line
+ *        included);
+ *   -2   STREAM only: more bytes are needed (every strict prefix of a valid
+ *        message gives -2);
+ *   -1   not a SIP message that can be framed: no valid start line, a line
+ *        over SIP_MAX_LINE, more headers than hdr_cap, or (STREAM) a message
+ *        over SIP_MAX_MSG. m->anom says why.
+ * DATAGRAM never returns -2: a datagram that ends inside the header section
+ * is parsed as far as it goes (sip.no_header_terminator). If a datagram
+ * holds bytes after the message's body and they start another SIP message,
+ * the return stops before them (sip.multiple_messages): call again at
+ * buf + consumed. Other trailing bytes are counted in this message
+ * (sip.content_length_mismatch). A UAS would discard both (RFC 3261 §18.3).
  */
 int sip_parse(const char *buf, size_t len, struct sip_msg *m, struct sip_header *hdrs,
               size_t hdr_cap, unsigned flags);
@@ -243,5 +256,12 @@ size_t sip_unfold(sw_str s, char *out, size_t cap);
  * ("M-SEARCH * HTTP/1.1", "NOTIFY * HTTP/1.1") and RTSP are not SIP.
  */
 int sip_probe(const uint8_t *buf, size_t len);
+
+/*
+ * For stream resynchronisation: 1 if buf[0..len), which holds no complete
+ * line, could still grow into a SIP start line (a method token or "SIP/"
+ * so far, no byte a start line cannot hold), 0 if it never can.
+ */
+int sip_probe_prefix(const uint8_t *buf, size_t len);
 
 #endif
