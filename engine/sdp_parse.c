@@ -370,6 +370,8 @@ int sdp_parse(const char *buf, size_t len, struct sdp_session *s)
 
 	/* The media array is most of the struct and each entry is cleared when
 	 * its m= line is met: clear the rest. */
+	_Static_assert(offsetof(struct sdp_session, n_media) > offsetof(struct sdp_session, media),
+		       "media[] must sit between the two cleared parts");
 	memset(s, 0, offsetof(struct sdp_session, media));
 	memset(&s->n_media, 0, sizeof(*s) - offsetof(struct sdp_session, n_media));
 	while (i < len) {

@@ -1052,6 +1052,8 @@ static int parse_via_parm(sw_str s, struct sip_via *v)
 		if (parse_gparams(sub(s, i + 1, s.len), w, SW_ARRAY_SIZE(w)) != 0)
 			return -1;
 		/* Values the ABNF constrains. */
+		if (v->branch.p && !v->branch.len)
+			return -1;
 		if (v->ttl.p && (v->ttl.len > 3 || sw_str_to_u64(v->ttl, 255, &n) != 0))
 			return -1;
 		if (v->rport.len && (v->rport.len > 5 || sw_str_to_u64(v->rport, 65535, &n) != 0))
@@ -1682,6 +1684,11 @@ int sip_parse(const char *buf, size_t len, struct sip_msg *m, struct sip_header 
 	m->max_forwards = -1;
 	m->expires = -1;
 	m->content_length = -1;
+	if (len > 0x7fffffff) {
+		/* The return value is an int; nothing that large is one message. */
+		anom(m, ANOM_SIP_MESSAGE_TOO_LARGE, 0);
+		return -1;
+	}
 
 	/* RFC 3261 §7.5: CRLFs before the start line are ignored. */
 	while (i < len && (buf[i] == '\r' || buf[i] == '\n'))
@@ -1826,7 +1833,7 @@ int sip_parse(const char *buf, size_t len, struct sip_msg *m, struct sip_header 
 	if (m->content_length >= 0) {
 		if ((uint64_t)m->content_length > avail) {
 			if (!dgram) {
-				if (i + (uint64_t)m->content_length > SIP_MAX_MSG) {
+				if (i - ls + (uint64_t)m->content_length > SIP_MAX_MSG) {
 					anom(m, ANOM_SIP_MESSAGE_TOO_LARGE, m->hdr_len);
 					return -1;
 				}
@@ -1843,6 +1850,10 @@ int sip_parse(const char *buf, size_t len, struct sip_msg *m, struct sip_header 
 		blen = 0;
 	} else {
 		blen = avail;
+	}
+	if (!dgram && i - ls + blen > SIP_MAX_MSG) {
+		anom(m, ANOM_SIP_MESSAGE_TOO_LARGE, m->hdr_len);
+		return -1;
 	}
 	m->body = sw_str_make(buf + i, blen);
 	m->len = (uint32_t)(i + blen);

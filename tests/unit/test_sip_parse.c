@@ -1022,6 +1022,30 @@ static void test_header_section_too_large_stream(void **state)
 	(void)state;
 }
 
+/* A stream message over SIP_MAX_MSG is refused even when all of it is there. */
+static void test_stream_message_too_large_complete(void **state)
+{
+	size_t body = SIP_MAX_MSG, len;
+	char *b = malloc(SIP_MAX_MSG * 2);
+	struct sip_msg m;
+	int r;
+	assert_non_null(b);
+	len = (size_t)sprintf(b,
+			      SKEL_START SKEL_HDRS "Content-Type: text/plain\r\n"
+						   "Content-Length: %zu\r\n\r\n",
+			      body);
+	memset(b + len, 'x', body);
+	len += body;
+	parse_guarded(b, len, SIP_PARSE_STREAM, HCAP, &m, &r);
+	assert_int_equal(r, -1);
+	expect_anoms(&m, "sip.message_too_large");
+	/* the same bytes as a datagram: parsed (a datagram is what it is) */
+	parse_guarded(b, len, SIP_PARSE_DATAGRAM, HCAP, &m, &r);
+	assert_int_equal(r, (int)len);
+	free(b);
+	(void)state;
+}
+
 static void test_hdr_cap_zero(void **state)
 {
 	struct sip_msg m;
@@ -1337,6 +1361,7 @@ static const struct vrow vrows[] = {
     {"rport_garbage", "SIP/2.0/UDP h.com;rport=x", -1},
     {"received_host", "SIP/2.0/UDP h.com;received=h.com", -1},
     {"empty_param", "SIP/2.0/UDP h.com;;branch=x", -1},
+    {"branch_without_value", "SIP/2.0/UDP h.com;branch", -1},
     {"bad_port", "SIP/2.0/UDP h.com:99999", -1},
     {"garbage_after_host", "SIP/2.0/UDP h.com junk", -1},
 };
@@ -1604,6 +1629,8 @@ int main(void)
 	ADD("limits/", test_start_line_too_long, NULL, "start_line_too_long");
 	ADD("limits/", test_header_section_too_large_stream, NULL,
 	    "header_section_too_large_stream");
+	ADD("limits/", test_stream_message_too_large_complete, NULL,
+	    "stream_message_too_large_complete");
 	ADD("limits/", test_hdr_cap_zero, NULL, "hdr_cap_zero");
 	ADD("datagram/", test_datagram_several_messages, NULL, "several_messages");
 	ADD("robustness/", test_mutations, NULL, "mutations_20000");
