@@ -1348,7 +1348,10 @@ static int parse_start_line(struct sip_msg *m, sw_str line)
 		while (v > i && line.p[v - 1] != ' ')
 			v--;
 		if (v <= i) {
-			anom(m, ANOM_SIP_EMPTY_REQUEST_URI, lo + i);
+			/* One token after the method: a version without a URI,
+			 * or a URI without a version (not SIP at all). */
+			if (sip_version_len((const uint8_t *)line.p + i, e - i) == e - i)
+				anom(m, ANOM_SIP_EMPTY_REQUEST_URI, lo + i);
 			return -1;
 		}
 		m->version = sub(line, v, e);

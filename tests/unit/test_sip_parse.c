@@ -786,6 +786,8 @@ static const struct prow prows[] = {
      SIP_PARSE_DATAGRAM, WANT_LEN, "sip.invalid_version"},
     {"request_uri_empty", M("OPTIONS  SIP/2.0\r\n" SKEL_HDRS "l: 0\r\n\r\n"), SIP_PARSE_DATAGRAM,
      -1, "sip.empty_request_uri", NULL, 0, 1},
+    {"request_line_without_version", M("INVITE sip:alan@jasomi.com\r\n" SKEL_HDRS "l: 0\r\n\r\n"),
+     SIP_PARSE_DATAGRAM, -1, "sip.bad_start_line"},
     {"request_uri_with_space", M("OPTIONS sip:a@b; lr SIP/2.0\r\n" SKEL_HDRS "l: 0\r\n\r\n"),
      SIP_PARSE_DATAGRAM, WANT_LEN, "sip.bad_request_uri", c_ruri_sp},
     {"request_uri_unknown_scheme", M("OPTIONS foo:bar SIP/2.0\r\n" SKEL_HDRS "l: 0\r\n\r\n"),
