@@ -187,24 +187,25 @@ static void hdr_from_ctx(struct eve_hdr *h, const struct sip_msg_ctx *c)
 	h->app_proto = "sip";
 }
 
-/* One framed SIP message (from a datagram or the stream framer). */
-static void handle_sip_message(struct engine *e, struct flow *f, int dir, const char *buf,
-                               uint32_t len, unsigned mode)
+/*
+ * One SIP message, already parsed (r is sip_parse()'s result on it): its
+ * anomalies are logged, and if it could be framed it is counted, its SDP
+ * parsed and it is handed to the call state.
+ */
+static void sip_message_parsed(struct engine *e, struct flow *f, int dir, const struct sip_msg *m,
+                               int r, unsigned mode)
 {
-	struct sip_msg m;
 	struct sip_msg_ctx ctx;
 	struct sip_msg_result res;
 	struct eve_hdr h;
 	const struct sdp_session *sdp = NULL;
-	int r;
 
 	msg_ctx_from(&ctx, e, f, dir, e->cur);
 	hdr_from_ctx(&h, &ctx);
 	h.direction = dir == 0 ? "to_server" : "to_client";
 
-	r = sip_parse(buf, len, &m, e->hdrs, e->hdr_cap, mode);
-	for (unsigned i = 0; i < m.n_anom && i < SIP_MAX_ANOM; i++)
-		emit_anomaly(e, &h, m.anom[i], m.anom_off[i]);
+	for (unsigned i = 0; i < m->n_anom && i < SIP_MAX_ANOM; i++)
+		emit_anomaly(e, &h, m->anom[i], m->anom_off[i]);
 	if (r < 0) {
 		e->st.sip_parse_errors++;
 		return;
@@ -213,29 +214,30 @@ static void handle_sip_message(struct engine *e, struct flow *f, int dir, const 
 		e->st.sip_msgs_tcp++;
 	else
 		e->st.sip_msgs_udp++;
-	if (m.is_request)
-		e->st.sip_requests[m.method_id < SIP_M__COUNT ? m.method_id : 0]++;
+	if (m->is_request)
+		e->st.sip_requests[m->method_id < SIP_M__COUNT ? m->method_id : 0]++;
 	else
-		e->st.sip_responses[m.status >= 100 && m.status <= 699 ? m.status / 100 : 0]++;
+		e->st.sip_responses[m->status >= 100 && m->status <= 699 ? m->status / 100 : 0]++;
 
-	if (body_is_sdp(&m)) {
+	if (body_is_sdp(m)) {
 		e->st.sdp_bodies++;
-		if (sdp_parse(m.body.p, m.body.len, &e->sdp) == 0)
+		if (sdp_parse(m->body.p, m->body.len, &e->sdp) == 0)
 			sdp = &e->sdp;
 		else
 			e->st.sdp_errors++;
 		for (unsigned i = 0; i < e->sdp.n_anom && i < SDP_MAX_ANOM; i++)
 			emit_anomaly(e, &h, e->sdp.anom[i], -1);
 	}
+	sip_state_message(e->sip, m, sdp, &ctx, &res);
 	f->tx_count++;
-	sip_state_message(e->sip, &m, sdp, &ctx, &res);
 }
 
-/* UDP datagram on a SIP flow: every message in it is parsed. */
+/* UDP datagram on a SIP flow: every message in it is parsed, once. */
 static void handle_sip_datagram(struct engine *e, packet *p)
 {
 	const char *buf = (const char *)p->payload;
 	uint32_t left = p->payload_len, nmsg = 0;
+	struct sip_msg m;
 
 	while (left > 0) {
 		/* RFC 5626 keep-alives and stray line ends between messages. */
@@ -249,14 +251,10 @@ static void handle_sip_datagram(struct engine *e, packet *p)
 			left -= skip;
 			continue;
 		}
-		struct sip_msg m;
 		int r = sip_parse(buf, left, &m, e->hdrs, e->hdr_cap, SIP_PARSE_DATAGRAM);
-		if (r <= 0) {
-			/* Not framable: let handle_sip_message log why, then stop. */
-			handle_sip_message(e, p->flow, p->dir, buf, left, SIP_PARSE_DATAGRAM);
-			break;
-		}
-		handle_sip_message(e, p->flow, p->dir, buf, (uint32_t)r, SIP_PARSE_DATAGRAM);
+		sip_message_parsed(e, p->flow, p->dir, &m, r, SIP_PARSE_DATAGRAM);
+		if (r <= 0)
+			break; /* not framable: the rest of the datagram is lost */
 		nmsg++;
 		buf += r;
 		left -= (uint32_t)r;
@@ -268,9 +266,13 @@ static void handle_sip_datagram(struct engine *e, packet *p)
 /* ------------------------------------------------------------------ */
 /* RTP                                                                 */
 
+static void media_refresh(struct engine *e, packet *p, struct flow *f);
+
 static void handle_media(struct engine *e, packet *p, struct flow *f)
 {
 	const uint8_t *b = p->payload;
+	if (f->dialog_id)
+		media_refresh(e, p, f);
 	if (f->app == FLOW_APP_RTCP) {
 		e->st.rtcp_pkts++;
 	} else {
@@ -297,29 +299,62 @@ static void handle_media(struct engine *e, packet *p, struct flow *f)
 	}
 }
 
+/*
+ * Looks p's endpoints up in the media expectations: its destination first
+ * (the receiver announced it), then its source. On a hit fills *mm and the
+ * flow's media_party (XOR with a packet's dir gives its sending party).
+ */
+static int media_match(struct engine *e, packet *p, struct flow *f, struct media_match *mm)
+{
+	if (sip_state_media_lookup(e->sip, &p->dst, p->dport, p->proto, mm)) {
+		/* The sender is the party opposite the announcer. */
+		f->media_party = (uint8_t)(mm->party ^ 1) ^ (uint8_t)p->dir;
+		return 1;
+	}
+	if (sip_state_media_lookup(e->sip, &p->src, p->sport, p->proto, mm)) {
+		f->media_party = (uint8_t)mm->party ^ (uint8_t)p->dir;
+		return 1;
+	}
+	return 0;
+}
+
 static int media_classify(struct engine *e, packet *p, struct flow *f)
 {
 	struct media_match mm;
-	int hit = 0;
-	if (sip_state_media_lookup(e->sip, &p->dst, p->dport, p->proto, &mm)) {
-		hit = 1;
-		/* Sender of this first packet is the party opposite the announcer. */
-		f->media_party = (uint8_t)(mm.party ^ 1) ^ (uint8_t)p->dir;
-	} else if (sip_state_media_lookup(e->sip, &p->src, p->sport, p->proto, &mm)) {
-		hit = 1;
-		f->media_party = (uint8_t)mm.party ^ (uint8_t)p->dir;
-	}
-	if (!hit)
+	if (!media_match(e, p, f, &mm))
 		return 0;
 	f->app = mm.is_rtcp ? FLOW_APP_RTCP : FLOW_APP_RTP;
 	f->dialog_id = mm.dialog_id;
 	f->media_index = mm.media_index;
+	f->media_epoch = sip_state_media_epoch(e->sip);
 	f->app_probed = 1;
 	if (mm.is_rtcp)
 		e->st.rtcp_flows++;
 	else
 		e->st.rtp_flows++;
 	return 1;
+}
+
+/*
+ * Phones reuse their RTP ports call after call, often within the flow
+ * timeout: when new expectations were announced since this flow was tied
+ * to its dialog, look again, and follow the endpoint to the newer call.
+ */
+static void media_refresh(struct engine *e, packet *p, struct flow *f)
+{
+	struct media_match mm;
+	uint32_t epoch = sip_state_media_epoch(e->sip);
+	uint8_t party = f->media_party;
+	if (f->media_epoch == epoch)
+		return;
+	f->media_epoch = epoch;
+	if (media_match(e, p, f, &mm) && mm.dialog_id != f->dialog_id) {
+		f->dialog_id = mm.dialog_id;
+		f->media_index = mm.media_index;
+		f->app = mm.is_rtcp ? FLOW_APP_RTCP : FLOW_APP_RTP;
+	} else {
+		f->media_party = party;
+	}
 }
 
 static void handle_udp(struct engine *e, packet *p)
@@ -356,7 +391,9 @@ static void handle_udp(struct engine *e, packet *p)
 static void on_sip_frame_msg(void *ud, struct flow *f, int dir, const char *msg, uint32_t len)
 {
 	struct engine *e = ud;
-	handle_sip_message(e, f, dir, msg, len, SIP_PARSE_STREAM);
+	struct sip_msg m;
+	int r = sip_parse(msg, len, &m, e->hdrs, e->hdr_cap, SIP_PARSE_STREAM);
+	sip_message_parsed(e, f, dir, &m, r, SIP_PARSE_STREAM);
 }
 
 static void on_sip_frame_anomaly(void *ud, struct flow *f, int dir, unsigned id)

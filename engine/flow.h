@@ -44,6 +44,7 @@ struct flow {
 	uint64_t dialog_id;
 	uint8_t media_index;    /* m= line index in the SDP */
 	uint8_t media_party;    /* XOR with packet dir gives the sending party (0 caller side) */
+	uint32_t media_epoch;   /* sip_state_media_epoch() when dialog_id was last checked */
 	uint32_t rtp_ssrc[2];
 	uint64_t rtp_ssrc_changes[2];
 

@@ -82,6 +82,7 @@ static void add(struct sip_state *s, struct dialog *d, int party, unsigned index
 	dl_push(&s->media_lru, &x->lru);
 	s->st.media_active++;
 	s->st.media_added++;
+	s->media_epoch++;
 }
 
 /* Removes d's expectations announced by party for m= line index. */

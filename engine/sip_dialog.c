@@ -51,6 +51,15 @@ static int streq(const char *c, sw_str s)
 	return strlen(c) == s.len && (s.len == 0 || memcmp(c, s.p, s.len) == 0);
 }
 
+/* A To tag is kept in a fixed field: one that filled it was cut, compare that much. */
+static int tag_eq(const char *stored, size_t cap, sw_str s)
+{
+	size_t n = strlen(stored);
+	if (n == cap - 1 && s.len >= n)
+		return memcmp(stored, s.p, n) == 0;
+	return streq(stored, s);
+}
+
 static struct dl_list *list_of(struct sip_state *s, uint8_t l)
 {
 	switch (l) {
@@ -272,7 +281,7 @@ static struct dialog *find(struct sip_state *s, sw_str call_id, sw_str caller_ta
 		if (d->hash != h || !streq(dstr(d, d->s_call_id), call_id) ||
 		    !streq(dstr(d, d->s_from_tag), caller_tag))
 			continue;
-		if (callee_tag.len && streq(d->to_tag, callee_tag))
+		if (callee_tag.len && tag_eq(d->to_tag, sizeof(d->to_tag), callee_tag))
 			return d;
 		if (!d->to_tag[0] && !untagged)
 			untagged = d;

@@ -224,6 +224,11 @@ void sip_state_media_packet(struct sip_state *s, uint64_t dialog_id, unsigned me
 	}
 }
 
+uint32_t sip_state_media_epoch(const struct sip_state *s)
+{
+	return s->media_epoch;
+}
+
 const struct sip_state_stats *sip_state_get_stats(const struct sip_state *s)
 {
 	return &s->st;

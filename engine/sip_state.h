@@ -193,6 +193,9 @@ void sip_state_tick(struct sip_state *s, sw_time now);
 int sip_state_media_lookup(struct sip_state *s, const sw_addr *addr, uint16_t port,
                            uint8_t proto, struct media_match *mm);
 
+/* Changes whenever a media expectation is added: a flow tied earlier may belong to a newer call. */
+uint32_t sip_state_media_epoch(const struct sip_state *s);
+
 /*
  * Counts one RTP (is_rtcp 0) or RTCP packet of media stream media_index of
  * dialog_id sent by party (0 caller, 1 callee); media keeps a confirmed

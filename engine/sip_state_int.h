@@ -211,6 +211,7 @@ struct sip_state {
 	struct media_exp **media_h;
 	uint32_t media_mask;
 	struct dl_list media_lru;
+	uint32_t media_epoch;
 
 	struct sip_state_stats st;
 };

@@ -53,6 +53,8 @@ layer_scripts() { # directory
 	local s
 	for s in "$1"/*.sh; do
 		[ -x "$s" ] || continue
+		# tests/fuzz/run.sh is `make fuzz` (minutes of libFuzzer), not a test layer.
+		[ "$s" = tests/fuzz/run.sh ] && continue
 		echo "# $(basename "$1"): $(basename "$s")"
 		run_prog "$(basename "$1")-$(basename "$s" .sh)" "$s"
 	done

@@ -89,6 +89,15 @@ tshark_check() { # name capture eve-file
 	else
 		nok "$1: SIP counts agree with tshark" "tshark:  $t" "sipwire: $o"
 	fi
+	# Every Call-ID of a request tshark dissects is in one of our sip records.
+	tshark -r "$2" -Y 'sip.Method' -T fields -E occurrence=a -E aggregator=' ' -e sip.Call-ID 2>/dev/null |
+		tr ' ' '\n' | sed '/^$/d' | sort -u >"$W/cid.t"
+	jq -r 'select(.event_type == "sip") | .sip.call_id // empty' "$3" | sort -u >"$W/cid.o"
+	if cmp -s "$W/cid.t" "$W/cid.o"; then
+		ok "$1: the Call-IDs of sip records are those tshark sees ($(wc -l <"$W/cid.t"))"
+	else
+		nok "$1: Call-IDs differ from tshark's" "$(diff "$W/cid.t" "$W/cid.o" | head -4)"
+	fi
 }
 
 if [ ! -x ./sipwire ]; then
