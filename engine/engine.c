@@ -99,7 +99,9 @@ static const char *layer_of(unsigned id)
 	return "proto_parser";
 }
 
-static void emit_anomaly(struct engine *e, const struct eve_hdr *h, unsigned id, int64_t offset)
+/* One `anomaly` record; call_id (may be empty) ties a SIP anomaly to its call. */
+static void emit_anomaly_sip(struct engine *e, const struct eve_hdr *h, unsigned id,
+                             int64_t offset, sw_str call_id)
 {
 	struct json_buf *j;
 	if (id >= ANOM__COUNT)
@@ -115,8 +117,15 @@ static void emit_anomaly(struct engine *e, const struct eve_hdr *h, unsigned id,
 	json_set_uint(j, "code", id);
 	if (offset >= 0)
 		json_set_uint(j, "offset", (uint64_t)offset);
+	if (call_id.len)
+		json_set_strn(j, "call_id", call_id.p, call_id.len);
 	json_close_object(j);
 	eve_end(&e->eve);
+}
+
+static void emit_anomaly(struct engine *e, const struct eve_hdr *h, unsigned id, int64_t offset)
+{
+	emit_anomaly_sip(e, h, id, offset, (sw_str){ 0 });
 }
 
 /* Writes and clears the anomalies collected on p. */
@@ -205,7 +214,7 @@ static void sip_message_parsed(struct engine *e, struct flow *f, int dir, const 
 	h.direction = dir == 0 ? "to_server" : "to_client";
 
 	for (unsigned i = 0; i < m->n_anom && i < SIP_MAX_ANOM; i++)
-		emit_anomaly(e, &h, m->anom[i], m->anom_off[i]);
+		emit_anomaly_sip(e, &h, m->anom[i], m->anom_off[i], m->call_id);
 	if (r < 0) {
 		e->st.sip_parse_errors++;
 		return;
@@ -226,7 +235,7 @@ static void sip_message_parsed(struct engine *e, struct flow *f, int dir, const 
 		else
 			e->st.sdp_errors++;
 		for (unsigned i = 0; i < e->sdp.n_anom && i < SDP_MAX_ANOM; i++)
-			emit_anomaly(e, &h, e->sdp.anom[i], -1);
+			emit_anomaly_sip(e, &h, e->sdp.anom[i], -1, m->call_id);
 	}
 	sip_state_message(e->sip, m, sdp, &ctx, &res);
 	f->tx_count++;
@@ -744,8 +753,9 @@ void engine_finish(struct engine *e)
 	e->cur = NULL;
 	/* Order matters: open transactions and dialogs first (they may
 	 * reference flows), then the flows, then the last stats. */
-	sip_state_finish(e->sip);
+	/* The last stats show the tables as the capture left them. */
 	e->sip_final = *sip_state_get_stats(e->sip);
+	sip_state_finish(e->sip);
 	sip_state_destroy(e->sip);
 	e->sip = NULL;
 	e->flow_final = *flow_table_stats(e->ft);
