@@ -42,6 +42,9 @@ static const struct cfg_key keys[] = {
 	  "TCP flow lifetime after FIN or RST" },
 	{ "flow.timeouts.other", CT_DURATION, OFF(flow.timeouts.other), 0, 1, 86400, "60",
 	  "idle lifetime of other IP flows (ICMP, ...)" },
+	{ "decoder.checksum-validation", CT_STR, OFF(decoder.checksum_validation), 0, 0, 0, "auto",
+	  "yes: flag bad IP/TCP/UDP/ICMP checksums; no: never; auto: as yes, but stop after 1000 "
+	  "checksummed packets if over 10% were bad (captures taken with checksum offload)" },
 	{ "defrag.max-trackers", CT_U32, OFF(defrag.max_trackers), 0, 1, 1048576, "4096",
 	  "IP datagrams being reassembled at once" },
 	{ "defrag.memcap", CT_U64SIZE, OFF(defrag.memcap), 0, 65536, 1ULL << 32, "16mb",
@@ -224,6 +227,11 @@ static int set_scalar(struct sw_config *c, const struct cfg_key *k, const char *
 		char *dup;
 		if (!*v) {
 			snprintf(why, cap, "must not be empty");
+			return -1;
+		}
+		if (strcmp(k->path, "decoder.checksum-validation") == 0 && strcmp(v, "auto") != 0 &&
+		    strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
+			snprintf(why, cap, "expected auto, yes or no, got \"%s\"", v);
 			return -1;
 		}
 		if (strchr(v, '/') && strcmp(k->path, "outputs.eve.filename") == 0) {

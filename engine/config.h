@@ -21,6 +21,9 @@ struct cfg_var {
 
 struct sw_config {
 	struct {
+		char *checksum_validation; /* "auto", "yes", "no" */
+	} decoder;
+	struct {
 		uint32_t max_flows;
 		uint32_t hash_size;
 		struct {

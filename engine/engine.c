@@ -50,6 +50,10 @@ struct engine {
 	uint8_t finishing;
 
 	packet *cur;         /* packet being processed (NULL from timers) */
+	/* decoder.checksum-validation */
+	uint8_t csum_mode;   /* CSUM_AUTO, CSUM_YES, CSUM_NO */
+	uint8_t csum_off;    /* auto mode decided the capture has offloaded checksums */
+	uint32_t csum_seen, csum_bad;
 	/* Counters of the tables torn down by engine_finish(), for the last stats. */
 	struct flow_stats flow_final;
 	struct sip_state_stats sip_final;
@@ -539,6 +543,51 @@ static void advance_time(struct engine *e, sw_time ts)
 /* ------------------------------------------------------------------ */
 /* Packets                                                             */
 
+enum { CSUM_AUTO = 0, CSUM_YES, CSUM_NO };
+#define CSUM_AUTO_SAMPLE 1000 /* checksummed packets auto mode looks at */
+#define CSUM_AUTO_MIN 10      /* ... before it may decide */
+
+static int is_csum_anomaly(unsigned id)
+{
+	return id == ANOM_IPV4_CSUM_INVALID || id == ANOM_UDP_CSUM_INVALID ||
+	       id == ANOM_TCP_CSUM_INVALID || id == ANOM_ICMPV4_CSUM_INVALID ||
+	       id == ANOM_ICMPV6_CSUM_INVALID;
+}
+
+/*
+ * decoder.checksum-validation. Captures taken on the sending host with
+ * checksum offload carry wrong checksums on nearly every packet: in auto
+ * mode (Suricata's default for files), once at least CSUM_AUTO_MIN of the
+ * first CSUM_AUTO_SAMPLE checksummed packets were seen and more than 10 %
+ * were bad, validation stops for the rest of the run (stats say so).
+ * With validation off, checksum anomalies and flags are removed.
+ */
+static void checksum_policy(struct engine *e, packet *p)
+{
+	int bad = (p->flags & (PKT_IPV4_CSUM_BAD | PKT_L4_CSUM_BAD)) != 0;
+	unsigned i, k;
+
+	if (e->csum_mode == CSUM_AUTO && !e->csum_off && e->csum_seen < CSUM_AUTO_SAMPLE &&
+	    p->ip_v && !(p->flags & (PKT_L4_CSUM_UNKNOWN | PKT_INVALID))) {
+		e->csum_seen++;
+		e->csum_bad += (uint32_t)bad;
+		if (e->csum_seen >= CSUM_AUTO_MIN && (uint64_t)e->csum_bad * 10 > e->csum_seen) {
+			e->csum_off = 1;
+			e->st.csum_validation_disabled = 1;
+			log_info("%u of the first %u packets have bad checksums (offload?): checksum "
+			         "validation off (decoder.checksum-validation: auto)",
+			         e->csum_bad, e->csum_seen);
+		}
+	}
+	if (e->csum_mode != CSUM_NO && !e->csum_off)
+		return;
+	p->flags &= ~(PKT_IPV4_CSUM_BAD | PKT_L4_CSUM_BAD);
+	for (i = 0, k = 0; i < p->anom_n; i++)
+		if (!is_csum_anomaly(p->anom[i]))
+			p->anom[k++] = p->anom[i];
+	p->anom_n = (uint8_t)k;
+}
+
 static void count_decoded(struct engine *e, const packet *p)
 {
 	switch (p->linktype) {
@@ -626,6 +675,7 @@ void engine_packet(struct engine *e, packet *p)
 		return;
 	}
 	count_decoded(e, p);
+	checksum_policy(e, p);
 	if (p->flags & PKT_IS_FRAGMENT) {
 		packet whole;
 		int r;
@@ -638,6 +688,7 @@ void engine_packet(struct engine *e, packet *p)
 		flush_packet_anomalies(e, p);
 		if (r == 1) {
 			e->cur = &whole;
+			checksum_policy(e, &whole);
 			process_ip(e, &whole);
 			flush_packet_anomalies(e, &whole);
 		}
@@ -663,6 +714,11 @@ struct engine *engine_create(const struct sw_config *cfg, const char *logdir, ch
 		return NULL;
 	}
 	e->cfg = cfg;
+	if (cfg->decoder.checksum_validation && strcmp(cfg->decoder.checksum_validation, "yes") == 0)
+		e->csum_mode = CSUM_YES;
+	else if (cfg->decoder.checksum_validation &&
+	         strcmp(cfg->decoder.checksum_validation, "no") == 0)
+		e->csum_mode = CSUM_NO;
 
 	snprintf(path, sizeof(path), "%s/%s", logdir, cfg->outputs.eve.filename);
 	if (cfg->outputs.eve.enabled) {

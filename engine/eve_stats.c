@@ -100,6 +100,9 @@ static void write_decoder(struct json_buf *j, const struct sw_stats *st)
 	json_set_uint(j, "bytes", st->bytes);
 	json_set_uint(j, "invalid", st->invalid);
 	json_set_uint(j, "non_ip", st->non_ip);
+	json_set_uint(j, "csum_bad_ip", st->csum_bad_ip);
+	json_set_uint(j, "csum_bad_l4", st->csum_bad_l4);
+	json_set_bool(j, "csum_validation_disabled", (int)st->csum_validation_disabled);
 	json_set_uint(j, "ipv4", st->ipv4);
 	json_set_uint(j, "ipv6", st->ipv6);
 	json_set_uint(j, "ethernet", st->ethernet);

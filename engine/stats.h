@@ -17,6 +17,7 @@ struct sw_stats {
 	uint64_t ipv4, ipv6, udp, tcp, icmpv4, icmpv6, other_proto;
 	uint64_t ipv4_frags, ipv6_frags;
 	uint64_t csum_bad_ip, csum_bad_l4;
+	uint64_t csum_validation_disabled; /* auto mode turned checksum validation off */
 
 	uint64_t sip_udp_flows, sip_tcp_flows, rtp_flows, rtcp_flows;
 	uint64_t sip_msgs_udp, sip_msgs_tcp;
