@@ -511,7 +511,8 @@ static void tcp_seg(struct gen *g, uint64_t t, struct tcpc *c, int dir, uint8_t 
 		s[21] = 4;
 		put16(s + 22, 1460);
 	}
-	memcpy(s + hl, data, len);
+	if (len)
+		memcpy(s + hl, data, len);
 	ck = csum_fold(csum_add(pseudo_sum(src, dst, IPPROTO_TCP_, (uint32_t)(hl + len)), s, hl + len));
 	put16(s + 16, ck);
 	send_ip(g, t, src, dst, IPPROTO_TCP_, s, hl + len, TOS_SIP, MTU_DEFAULT, 1);
