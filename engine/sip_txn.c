@@ -416,29 +416,27 @@ struct txn *txn_response(struct sip_state *s, const struct sip_msg *m,
 	return t;
 }
 
+/* Writes ("timeout") and frees the open transactions of l older than age. */
+static void expire_open(struct sip_state *s, struct dl_list *l, sw_time age)
+{
+	struct dl_node *n;
+	while ((n = dl_first(l))) {
+		struct txn *t = dl_entry(n, struct txn, tnode);
+		if (t->timer_start + age > s->now)
+			break;
+		s->st.txn_timeouts++;
+		txn_write(s, t, "timeout");
+		txn_free(s, t);
+	}
+}
+
 void txn_tick(struct sip_state *s)
 {
 	struct dl_node *n;
-	sw_time to = (sw_time)s->cfg.txn_timeout * SW_USEC_PER_SEC;
-	sw_time early = (sw_time)s->cfg.dialog_early_timeout * SW_USEC_PER_SEC;
 	sw_time linger = (sw_time)SW_MIN(s->cfg.txn_timeout, TXN_LINGER_MAX) * SW_USEC_PER_SEC;
 
-	while ((n = dl_first(&s->txn_wait))) {
-		struct txn *t = dl_entry(n, struct txn, tnode);
-		if (t->timer_start + to > s->now)
-			break;
-		s->st.txn_timeouts++;
-		txn_write(s, t, "timeout");
-		txn_free(s, t);
-	}
-	while ((n = dl_first(&s->txn_inv_proc))) {
-		struct txn *t = dl_entry(n, struct txn, tnode);
-		if (t->timer_start + early > s->now)
-			break;
-		s->st.txn_timeouts++;
-		txn_write(s, t, "timeout");
-		txn_free(s, t);
-	}
+	expire_open(s, &s->txn_wait, (sw_time)s->cfg.txn_timeout * SW_USEC_PER_SEC);
+	expire_open(s, &s->txn_inv_proc, (sw_time)s->cfg.dialog_early_timeout * SW_USEC_PER_SEC);
 	while ((n = dl_first(&s->txn_done))) {
 		struct txn *t = dl_entry(n, struct txn, tnode);
 		if (t->timer_start + linger > s->now)
