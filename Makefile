@@ -127,10 +127,12 @@ test: deps
 fuzz:
 	$(Q)BUILD=$(BUILD) tests/fuzz/run.sh
 
-bench: sipwire tools
+bench: deps
+	$(Q)$(MAKE) --no-print-directory sipwire tools
 	$(Q)BUILD=$(BUILD) tools/bench.sh
 
-demo: sipwire tools
+demo: deps
+	$(Q)$(MAKE) --no-print-directory sipwire tools
 	$(Q)BUILD=$(BUILD) tools/demo.sh
 
 format:
