@@ -51,11 +51,17 @@ static int streq(const char *c, sw_str s)
 	return strlen(c) == s.len && (s.len == 0 || memcmp(c, s.p, s.len) == 0);
 }
 
-/* A To tag is kept in a fixed field: one that filled it was cut, compare that much. */
-static int tag_eq(const char *stored, size_t cap, sw_str s)
+#define CALL_ID_MAX 256
+#define TAG_MAX 128
+
+/*
+ * Stored identifiers are cut at a maximum length (max): one that reached
+ * it was cut, so compare that much. The hash covers the whole value.
+ */
+static int cut_eq(const char *stored, size_t max, sw_str s)
 {
 	size_t n = strlen(stored);
-	if (n == cap - 1 && s.len >= n)
+	if (n == max && s.len >= n)
 		return memcmp(stored, s.p, n) == 0;
 	return streq(stored, s);
 }
@@ -198,12 +204,12 @@ static struct dialog *create(struct sip_state *s, const struct sip_msg *m,
 		return NULL;
 	make_room(s, ctx);
 	strs_init(b);
-	uint16_t call_id = strs_put(b, m->call_id, 256);
+	uint16_t call_id = strs_put(b, m->call_id, CALL_ID_MAX);
 	hv = sip_find_header(m, SIP_H_FROM, NULL);
 	uint16_t from = strs_put(b, hv ? hv->value : m->from.raw, 256);
 	hv = sip_find_header(m, SIP_H_TO, NULL);
 	uint16_t to = strs_put(b, hv ? hv->value : m->to.raw, 256);
-	uint16_t from_tag = strs_put(b, m->from.tag, 128);
+	uint16_t from_tag = strs_put(b, m->from.tag, TAG_MAX);
 	uint16_t ua = strs_put(b, m->user_agent, 128);
 	uint16_t ruri = strs_put(b, m->ruri_raw, 256);
 	d = calloc(1, sizeof(*d) + b->len);
@@ -278,10 +284,10 @@ static struct dialog *find(struct sip_state *s, sw_str call_id, sw_str caller_ta
 	uint64_t h = dkey(call_id, caller_tag);
 	struct dialog *untagged = NULL, *any = NULL;
 	for (struct dialog *d = s->dlg_h[h & s->dlg_mask]; d; d = d->hnext) {
-		if (d->hash != h || !streq(dstr(d, d->s_call_id), call_id) ||
-		    !streq(dstr(d, d->s_from_tag), caller_tag))
+		if (d->hash != h || !cut_eq(dstr(d, d->s_call_id), CALL_ID_MAX, call_id) ||
+		    !cut_eq(dstr(d, d->s_from_tag), TAG_MAX, caller_tag))
 			continue;
-		if (callee_tag.len && tag_eq(d->to_tag, sizeof(d->to_tag), callee_tag))
+		if (callee_tag.len && cut_eq(d->to_tag, sizeof(d->to_tag) - 1, callee_tag))
 			return d;
 		if (!d->to_tag[0] && !untagged)
 			untagged = d;

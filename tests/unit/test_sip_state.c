@@ -595,6 +595,46 @@ static void test_caps(void **st)
 	sip_state_destroy(s);
 }
 
+/* Identifiers longer than what a dialog stores still match (compared as far as stored). */
+static void test_long_identifiers(void **st)
+{
+	(void)st;
+	char cid[301], tag[121], msg[2048];
+	struct sip_state *s = mk(100, 100, 100, 100);
+	struct sip_msg_result r;
+	memset(cid, 'c', 300);
+	cid[300] = '\0';
+	memset(tag, 't', 120);
+	tag[120] = '\0';
+	snprintf(msg, sizeof(msg),
+	         "INVITE sip:bob@example.com SIP/2.0\nVia: SIP/2.0/UDP " CALLER
+	         ":5060;branch=z9hG4bK-L1\nFrom: <sip:alice@example.com>;tag=ft1\n"
+	         "To: <sip:bob@example.com>\nCall-ID: %s\nCSeq: 1 INVITE\nContent-Length: 0\n\n",
+	         cid);
+	r = feed(s, CALLER, PBX, 0, msg);
+	uint64_t did = r.dialog_id;
+	snprintf(msg, sizeof(msg),
+	         "SIP/2.0 200 OK\nVia: SIP/2.0/UDP " CALLER
+	         ":5060;branch=z9hG4bK-L1\nFrom: <sip:alice@example.com>;tag=ft1\n"
+	         "To: <sip:bob@example.com>;tag=%s\nCall-ID: %s\nCSeq: 1 INVITE\nContent-Length: 0\n\n",
+	         tag, cid);
+	r = feed(s, PBX, CALLER, 10, msg);
+	assert_int_equal(r.dialog_id, did);
+	assert_int_equal(r.dialog_state, DLG_CONFIRMED);
+	snprintf(msg, sizeof(msg),
+	         "BYE sip:bob@" PBX " SIP/2.0\nVia: SIP/2.0/UDP " CALLER
+	         ":5060;branch=z9hG4bK-L2\nFrom: <sip:alice@example.com>;tag=ft1\n"
+	         "To: <sip:bob@example.com>;tag=%s\nCall-ID: %s\nCSeq: 2 BYE\nContent-Length: 0\n\n",
+	         tag, cid);
+	r = feed(s, CALLER, PBX, 1000, msg);
+	assert_int_equal(r.in_dialog, 1);
+	assert_int_equal(r.dialog_id, did);
+	assert_int_equal(r.dialog_state, DLG_TERMINATED);
+	sip_state_destroy(s);
+	assert_int_equal(got.nd, 1);
+	assert_string_equal(got.d[0].end, "bye");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -609,6 +649,7 @@ int main(void)
 		cmocka_unit_test(test_in_dialog_matching),
 		cmocka_unit_test(test_registration),
 		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_long_identifiers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
