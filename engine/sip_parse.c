@@ -256,88 +256,156 @@ static inline int name_eq(const char *p, const char *lit, uint32_t n)
 	return 1;
 }
 
+/*
+ * Word-at-a-time form of name_eq() for the hot path: (x | 0x2020...) folds
+ * each byte exactly as name_eq() does, so the result is the same. Loads are
+ * within p[0..n) (overlapping loads for the tail), n >= 1.
+ */
+static inline uint64_t ld64(const char *p)
+{
+	uint64_t x;
+	memcpy(&x, p, 8);
+	return x;
+}
+
+static inline uint32_t ld32(const char *p)
+{
+	uint32_t x;
+	memcpy(&x, p, 4);
+	return x;
+}
+
+static inline uint16_t ld16(const char *p)
+{
+	uint16_t x;
+	memcpy(&x, p, 2);
+	return x;
+}
+
+static inline int name_eq_w(const char *p, const char *lit, uint32_t n)
+{
+	if (n >= 8) {
+		for (uint32_t k = 0; k + 8 < n; k += 8)
+			if ((ld64(p + k) | 0x2020202020202020ULL) != ld64(lit + k))
+				return 0;
+		return (ld64(p + n - 8) | 0x2020202020202020ULL) == ld64(lit + n - 8);
+	}
+	if (n >= 4)
+		return (ld32(p) | 0x20202020U) == ld32(lit) &&
+		       (ld32(p + n - 4) | 0x20202020U) == ld32(lit + n - 4);
+	if (n >= 2)
+		return (uint16_t)(ld16(p) | 0x2020U) == ld16(lit) &&
+		       (uint16_t)(ld16(p + n - 2) | 0x2020U) == ld16(lit + n - 2);
+	return n == 0 || (p[0] | 0x20) == lit[0];
+}
+
+/* Known names by length and folded first byte: one candidate compare. */
 static int header_id_raw(const char *p, uint32_t n)
 {
-#define H(lit, id)                                                                                 \
-	do {                                                                                       \
-		if (name_eq(p, lit, sizeof(lit) - 1))                                              \
-			return id;                                                                 \
-	} while (0)
-	switch (n) {
-	case 0:
+#define H(ch, lit, id)                                                                             \
+	case ch:                                                                                   \
+		return name_eq_w(p, lit, sizeof(lit) - 1) ? id : SIP_H_OTHER
+	if (n == 0)
 		return SIP_H_OTHER;
+	int c0 = p[0] | 0x20;
+	switch (n) {
 	case 1: {
 		int c = lc((unsigned char)p[0]);
 		return c >= 'a' && c <= 'z' ? compact_ids[c - 'a'] : SIP_H_OTHER;
 	}
 	case 2:
-		H("to", SIP_H_TO);
+		switch (c0) { H('t', "to", SIP_H_TO); }
 		break;
 	case 3:
-		H("via", SIP_H_VIA);
+		switch (c0) { H('v', "via", SIP_H_VIA); }
 		break;
 	case 4:
-		H("from", SIP_H_FROM);
-		H("cseq", SIP_H_CSEQ);
-		H("date", SIP_H_DATE);
+		switch (c0) {
+			H('f', "from", SIP_H_FROM);
+			H('c', "cseq", SIP_H_CSEQ);
+			H('d', "date", SIP_H_DATE);
+		}
 		break;
 	case 5:
-		H("route", SIP_H_ROUTE);
-		H("allow", SIP_H_ALLOW);
-		H("event", SIP_H_EVENT);
+		switch (c0) {
+			H('r', "route", SIP_H_ROUTE);
+			H('a', "allow", SIP_H_ALLOW);
+			H('e', "event", SIP_H_EVENT);
+		}
 		break;
 	case 6:
-		H("server", SIP_H_SERVER);
-		H("accept", SIP_H_ACCEPT);
+		switch (c0) {
+			H('s', "server", SIP_H_SERVER);
+			H('a', "accept", SIP_H_ACCEPT);
+		}
 		break;
 	case 7:
-		H("call-id", SIP_H_CALL_ID);
-		H("contact", SIP_H_CONTACT);
-		H("expires", SIP_H_EXPIRES);
-		H("require", SIP_H_REQUIRE);
-		H("subject", SIP_H_SUBJECT);
-		H("warning", SIP_H_WARNING);
+		switch (c0) {
+		case 'c':
+			if (name_eq_w(p, "call-id", 7))
+				return SIP_H_CALL_ID;
+			return name_eq_w(p, "contact", 7) ? SIP_H_CONTACT : SIP_H_OTHER;
+			H('s', "subject", SIP_H_SUBJECT);
+			H('e', "expires", SIP_H_EXPIRES);
+			H('r', "require", SIP_H_REQUIRE);
+			H('w', "warning", SIP_H_WARNING);
+		}
 		break;
 	case 8:
-		H("refer-to", SIP_H_REFER_TO);
+		switch (c0) { H('r', "refer-to", SIP_H_REFER_TO); }
 		break;
 	case 9:
-		H("supported", SIP_H_SUPPORTED);
+		switch (c0) { H('s', "supported", SIP_H_SUPPORTED); }
 		break;
 	case 10:
-		H("user-agent", SIP_H_USER_AGENT);
+		switch (c0) { H('u', "user-agent", SIP_H_USER_AGENT); }
 		break;
 	case 11:
-		H("min-expires", SIP_H_MIN_EXPIRES);
-		H("referred-by", SIP_H_REFERRED_BY);
-		H("unsupported", SIP_H_UNSUPPORTED);
+		switch (c0) {
+			H('m', "min-expires", SIP_H_MIN_EXPIRES);
+			H('r', "referred-by", SIP_H_REFERRED_BY);
+			H('u', "unsupported", SIP_H_UNSUPPORTED);
+		}
 		break;
 	case 12:
-		H("max-forwards", SIP_H_MAX_FORWARDS);
-		H("content-type", SIP_H_CONTENT_TYPE);
-		H("record-route", SIP_H_RECORD_ROUTE);
+		switch (c0) {
+			H('m', "max-forwards", SIP_H_MAX_FORWARDS);
+			H('c', "content-type", SIP_H_CONTENT_TYPE);
+			H('r', "record-route", SIP_H_RECORD_ROUTE);
+		}
 		break;
 	case 13:
-		H("authorization", SIP_H_AUTHORIZATION);
-		H("proxy-require", SIP_H_PROXY_REQUIRE);
+		switch (c0) {
+			H('a', "authorization", SIP_H_AUTHORIZATION);
+			H('p', "proxy-require", SIP_H_PROXY_REQUIRE);
+		}
 		break;
 	case 14:
-		H("content-length", SIP_H_CONTENT_LENGTH);
-		H("accept-contact", SIP_H_ACCEPT_CONTACT);
+		switch (c0) {
+			H('c', "content-length", SIP_H_CONTENT_LENGTH);
+			H('a', "accept-contact", SIP_H_ACCEPT_CONTACT);
+		}
 		break;
 	case 15:
-		H("session-expires", SIP_H_SESSION_EXPIRES);
+		switch (c0) { H('s', "session-expires", SIP_H_SESSION_EXPIRES); }
 		break;
 	case 16:
-		H("www-authenticate", SIP_H_WWW_AUTHENTICATE);
-		H("content-encoding", SIP_H_CONTENT_ENCODING);
+		switch (c0) {
+			H('w', "www-authenticate", SIP_H_WWW_AUTHENTICATE);
+			H('c', "content-encoding", SIP_H_CONTENT_ENCODING);
+		}
 		break;
 	case 18:
-		H("proxy-authenticate", SIP_H_PROXY_AUTHENTICATE);
+		switch (c0) { H('p', "proxy-authenticate", SIP_H_PROXY_AUTHENTICATE); }
 		break;
 	case 19:
-		H("proxy-authorization", SIP_H_PROXY_AUTHORIZATION);
-		H("p-asserted-identity", SIP_H_P_ASSERTED_IDENTITY);
+		switch (c0) {
+		case 'p':
+			if (name_eq_w(p, "proxy-authorization", 19))
+				return SIP_H_PROXY_AUTHORIZATION;
+			return name_eq_w(p, "p-asserted-identity", 19) ? SIP_H_P_ASSERTED_IDENTITY
+								       : SIP_H_OTHER;
+		}
 		break;
 	default:
 		break;
