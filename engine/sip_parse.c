@@ -631,42 +631,9 @@ static const uint8_t hk_tab[256] = {
     ['_'] = HK_ALPHA,	      ['-'] = HK_DASH,		['.'] = HK_DOT,
 };
 
-/* 4 IPv4address, 6 IPv6reference, 1 hostname, 0 invalid. */
-static int host_kind(sw_str h)
+/* IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT: 4 or 0. */
+static int ipv4_kind(sw_str h)
 {
-	if (h.len == 0)
-		return 0;
-	if (h.p[0] == '[') {
-		sw_addr a;
-		if (h.len < 4 || h.p[h.len - 1] != ']' || sw_addr_parse(h, &a) != 0 ||
-		    a.family != 6)
-			return 0;
-		return 6;
-	}
-	/* hostname = *( domainlabel "." ) toplabel [ "." ]; labels of alphanum
-	 * and inner '-' (and '_', accepted). One pass also tells whether it
-	 * is all digits and dots, i.e. meant as an IPv4address. */
-	uint32_t seen = 0;
-	for (uint32_t i = 0; i < h.len; i++) {
-		uint8_t t = hk_tab[(unsigned char)h.p[i]], pt;
-		seen |= t;
-		if (t <= HK_ALPHA) {
-			if (!t)
-				return 0;
-			continue;
-		}
-		/* '.' or '-': no empty label, no '-' at either end of one. */
-		if (i == 0)
-			return 0;
-		pt = hk_tab[(unsigned char)h.p[i - 1]];
-		if (t == HK_DOT ? (pt & (HK_DOT | HK_DASH)) != 0 : pt == HK_DOT)
-			return 0;
-	}
-	if (hk_tab[(unsigned char)h.p[h.len - 1]] == HK_DASH)
-		return 0;
-	if (seen & (HK_ALPHA | HK_DASH))
-		return 1;
-	/* IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT */
 	uint32_t i = 0, val, nd;
 	for (int oct = 0; oct < 4; oct++) {
 		if (oct && (i >= h.len || h.p[i++] != '.'))
@@ -681,6 +648,61 @@ static int host_kind(sw_str h)
 			return 0;
 	}
 	return i == h.len ? 4 : 0;
+}
+
+/*
+ * Scans the run of hostname characters (alphanum "-" "." "_") at p[i..n)
+ * and classifies it in the same pass: returns the index where the run ends
+ * and sets *kind to host_kind() of that run (1 hostname, 4 IPv4address,
+ * 0 invalid or empty).
+ *
+ * hostname = *( domainlabel "." ) toplabel [ "." ]; labels of alphanum and
+ * inner '-' (and '_', accepted). The pass also tells whether the run is all
+ * digits and dots, i.e. meant as an IPv4address.
+ */
+static uint32_t scan_host(const char *p, uint32_t i, uint32_t n, int *kind)
+{
+	uint32_t a = i, seen = 0;
+	uint8_t t = 0, pt = HK_DOT; /* as if after a '.': no leading '.' or '-' */
+	int ok = 1;
+	for (;;) {
+		while (i < n && (t = hk_tab[(unsigned char)p[i]]) != 0 && t <= HK_ALPHA) {
+			seen |= t;
+			i++;
+		}
+		if (i >= n || !t)
+			break;
+		/* '.' or '-': no empty label, no '-' at either end of one. */
+		if (i > a)
+			pt = hk_tab[(unsigned char)p[i - 1]];
+		if (t == HK_DOT ? (pt & (HK_DOT | HK_DASH)) != 0 : pt == HK_DOT)
+			ok = 0;
+		seen |= t;
+		i++;
+	}
+	if (i == a || !ok || hk_tab[(unsigned char)p[i - 1]] == HK_DASH)
+		*kind = 0;
+	else if (seen & (HK_ALPHA | HK_DASH))
+		*kind = 1;
+	else
+		*kind = ipv4_kind((sw_str){p + a, i - a});
+	return i;
+}
+
+/* 4 IPv4address, 6 IPv6reference, 1 hostname, 0 invalid. */
+static int host_kind(sw_str h)
+{
+	int k;
+	if (h.len == 0)
+		return 0;
+	if (h.p[0] == '[') {
+		sw_addr a;
+		if (h.len < 4 || h.p[h.len - 1] != ']' || sw_addr_parse(h, &a) != 0 ||
+		    a.family != 6)
+			return 0;
+		return 6;
+	}
+	return scan_host(h.p, 0, h.len, &k) == h.len ? k : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -914,6 +936,7 @@ int sip_parse_uri(sw_str s, struct sip_uri *u)
 		}
 		hs = at + 1;
 	}
+	int hk;
 	if (hs < s.len && s.p[hs] == '[') {
 		he = hs;
 		while (he < s.len && s.p[he] != ']')
@@ -921,13 +944,12 @@ int sip_parse_uri(sw_str s, struct sip_uri *u)
 		if (he >= s.len)
 			return -1;
 		he++;
+		u->host = sub(s, hs, he);
+		hk = host_kind(u->host);
 	} else {
-		he = hs;
-		while (he < s.len && (ctab[(unsigned char)s.p[he]] & CT_HOST))
-			he++;
+		he = scan_host(s.p, hs, s.len, &hk);
+		u->host = sub(s, hs, he);
 	}
-	u->host = sub(s, hs, he);
-	int hk = host_kind(u->host);
 	if (!hk)
 		return -1;
 	u->host_is_ip = hk == 1 ? 0 : (uint8_t)hk;
@@ -1089,13 +1111,16 @@ static int parse_via_parm(sw_str s, struct sip_via *v)
 		if (i >= s.len)
 			return -1;
 		i++;
+		v->host = sub(s, a, i);
+		if (!host_kind(v->host))
+			return -1;
 	} else {
-		while (i < s.len && (ctab[(unsigned char)s.p[i]] & CT_HOST))
-			i++;
+		int hk;
+		i = scan_host(s.p, i, s.len, &hk);
+		v->host = sub(s, a, i);
+		if (!hk)
+			return -1;
 	}
-	v->host = sub(s, a, i);
-	if (!host_kind(v->host))
-		return -1;
 	i = skip_lws(s, i);
 	if (i < s.len && s.p[i] == ':') {
 		uint64_t port;
@@ -1445,7 +1470,9 @@ static int parse_start_line(struct sip_msg *m, sw_str line)
 		if (m->method_id == SIP_M_UNKNOWN)
 			anom(m, ANOM_SIP_UNKNOWN_METHOD, lo);
 	}
-	if (!sw_str_eq_ci(m->version, "SIP/2.0"))
+	/* m->version passed sip_version_len() ("SIP" in any case, "/"), so
+	 * this is sw_str_eq_ci(m->version, "SIP/2.0"). */
+	if (m->version.len != 7 || memcmp(m->version.p + 4, "2.0", 3) != 0)
 		anom(m, ANOM_SIP_INVALID_VERSION, off_of(m, m->version));
 	return 0;
 }
@@ -1458,14 +1485,11 @@ static int valid_call_id(sw_str s)
 		return 0;
 	for (uint32_t i = 0; i < s.len; i++) {
 		unsigned char c = (unsigned char)s.p[i];
-		if (c == '@') {
-			if (at != s.len || i == 0 || i + 1 == s.len)
-				return 0;
-			at = i;
+		if (ctab[c] & CT_WORD) /* '@' is not a word character */
 			continue;
-		}
-		if (!(ctab[c] & CT_WORD))
+		if (c != '@' || at != s.len || i == 0 || i + 1 == s.len)
 			return 0;
+		at = i;
 	}
 	return 1;
 }
@@ -1516,8 +1540,9 @@ static void decode_via_list(struct sip_msg *m, const struct sip_header *h)
 		struct sip_via tmp, *dst = m->n_via == 0 ? &m->via : &tmp;
 		if (!el.len || parse_via_parm(el, dst) != 0) {
 			anom(m, ANOM_SIP_BAD_VIA, off_of(m, el.len ? el : h->value));
-		} else if (!sw_str_eq_ci(dst->proto_name, "SIP") ||
-			   !sw_str_eq(dst->proto_version, "2.0")) {
+		} else if (!(dst->proto_name.len == 3 && name_eq(dst->proto_name.p, "sip", 3)) ||
+			   !lit_eq(dst->proto_version.p, dst->proto_version.len, "2.0", 3)) {
+			/* name_eq() folds only letters onto "sip": same as sw_str_eq_ci(). */
 			anom(m, ANOM_SIP_BAD_VIA_VERSION, off_of(m, dst->protocol));
 		}
 		if (m->n_via < 65535)
