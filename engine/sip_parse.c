@@ -14,6 +14,10 @@
 
 #include "anomaly.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* ------------------------------------------------------------------ */
 /* Character classes (RFC 3261 §25.1)                                  */
 
@@ -67,6 +71,14 @@ static const uint8_t ctab[256] = {
     /* Not in RFC 3261's user part, but dial strings ("*67#1234") put it
      * there unescaped all the time; rejecting it would only make noise. */
     ['#'] = CT_USER,
+};
+
+/* gen-value characters parse_gparams() accepts unquoted: token, and ':'
+ * '[' ']' (host, IPv6reference). */
+static const uint8_t gval_tab[256] = {
+    ['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['-'] = 1, ['.'] = 1, ['!'] = 1,
+    ['%'] = 1,	       ['*'] = 1,	  ['_'] = 1,	      ['+'] = 1, ['`'] = 1, ['\''] = 1,
+    ['~'] = 1,	       [':'] = 1,	  ['['] = 1,	      [']'] = 1,
 };
 
 static inline int is_tok(unsigned char c)
@@ -663,10 +675,15 @@ static int ipv4_kind(sw_str h)
 static uint32_t scan_host(const char *p, uint32_t i, uint32_t n, int *kind)
 {
 	uint32_t a = i, seen = 0;
-	uint8_t t = 0, pt = HK_DOT; /* as if after a '.': no leading '.' or '-' */
+	uint8_t t, pt = HK_DOT; /* as if after a '.': no leading '.' or '-' */
 	int ok = 1;
 	for (;;) {
-		while (i < n && (t = hk_tab[(unsigned char)p[i]]) != 0 && t <= HK_ALPHA) {
+		/* The run of alphanumerics (HK_DIGIT or HK_ALPHA): t - 1 <= 1. */
+		t = 0;
+		while (i < n) {
+			t = hk_tab[(unsigned char)p[i]];
+			if (__builtin_expect((uint8_t)(t - 1) > 1, 0))
+				break;
 			seen |= t;
 			i++;
 		}
@@ -793,9 +810,7 @@ static int parse_gparams(sw_str p, const struct pwant *w, unsigned nw)
 				i = (uint32_t)q + 1;
 			} else {
 				a = i;
-				while (i < p.len &&
-				       (is_tok((unsigned char)p.p[i]) || p.p[i] == ':' ||
-					p.p[i] == '[' || p.p[i] == ']'))
+				while (i < p.len && gval_tab[(unsigned char)p.p[i]])
 					i++;
 				if (i == a)
 					return -1;
@@ -1731,6 +1746,17 @@ static void decode_headers(struct sip_msg *m)
  */
 static inline size_t scan_ctl(const char *buf, size_t i, size_t len)
 {
+#if defined(__SSE2__)
+	/* Sixteen bytes at a time: c < 0x20 (unsigned) iff min(c, 0x1f) == c. */
+	const __m128i lim = _mm_set1_epi8(0x1f);
+	while (i + 16 <= len) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(buf + i));
+		unsigned mk = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, lim), x));
+		if (mk)
+			return i + (unsigned)__builtin_ctz(mk);
+		i += 16;
+	}
+#endif
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	while (i + 8 <= len) {
 		uint64_t x, t;
