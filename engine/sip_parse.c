@@ -507,7 +507,9 @@ static uint32_t skip_lws(sw_str s, uint32_t i)
 
 static inline int is_lws_c(char c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+	/* c == ' ' || c == '\t' || c == '\r' || c == '\n', as one bit test. */
+	unsigned char u = (unsigned char)c;
+	return u <= ' ' && ((1ULL << ' ' | 1ULL << '\t' | 1ULL << '\r' | 1ULL << '\n') >> u) & 1;
 }
 
 /* sw_str_trim(), inline: it runs on every header value. */
