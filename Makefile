@@ -48,7 +48,7 @@ FUZZ_BIN    := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/%,$(FUZZ_SRC))
 TOOL_SRC    := $(sort $(wildcard tools/*.c))
 TOOL_BIN    := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 
-.PHONY: all help deps test unit check-build tools fuzz bench demo clean format
+.PHONY: all help deps test unit check-build tools fuzz bench demo clean format sipwire
 
 all: sipwire
 
@@ -64,6 +64,8 @@ help:
 	@echo "make tools      build the generators in tools/"
 	@echo "make engine/x.o build one object"
 
+# Always copied: after `make test SAN=1`, a plain `make` must put the
+# release binary back even though the sanitizer one is newer.
 sipwire: $(BUILD)/sipwire
 	$(Q)cp $< $@
 
