@@ -196,12 +196,10 @@ static void insert(struct sip_state *s, struct dialog *d)
 static struct dialog *create(struct sip_state *s, const struct sip_msg *m,
                              const struct sip_msg_ctx *ctx)
 {
-	struct strs *b = malloc(sizeof(*b));
+	struct strs *b = &s->scratch;
 	const struct sip_header *hv;
 	struct dialog *d;
 
-	if (!b)
-		return NULL;
 	make_room(s, ctx);
 	strs_init(b);
 	uint16_t call_id = strs_put(b, m->call_id, CALL_ID_MAX);
@@ -213,12 +211,9 @@ static struct dialog *create(struct sip_state *s, const struct sip_msg *m,
 	uint16_t ua = strs_put(b, m->user_agent, 128);
 	uint16_t ruri = strs_put(b, m->ruri_raw, 256);
 	d = calloc(1, sizeof(*d) + b->len);
-	if (!d) {
-		free(b);
+	if (!d)
 		return NULL;
-	}
 	memcpy(d->strs, b->buf, b->len);
-	free(b);
 	d->s_call_id = call_id;
 	d->s_from = from;
 	d->s_to = to;

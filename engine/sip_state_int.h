@@ -71,7 +71,7 @@ static inline struct dl_node *dl_first(const struct dl_list *l)
 
 #define STRS_CAP 4096
 
-/* A builder over a caller's stack buffer; offset 0 is always "". */
+/* A string builder (one per state, reused); offset 0 is always "". */
 struct strs {
 	char buf[STRS_CAP];
 	uint16_t len;
@@ -214,6 +214,9 @@ struct sip_state {
 	uint32_t media_epoch;
 
 	struct sip_state_stats st;
+	/* Strings of the message being turned into state are gathered here,
+	 * then copied once into a block of their exact size. */
+	struct strs scratch;
 };
 
 uint32_t ss_pow2(uint32_t n);

@@ -210,20 +210,14 @@ static int is_sdp(const struct sip_msg *m)
 static struct txn *create(struct sip_state *s, const struct sip_msg *m,
                           const struct sip_msg_ctx *ctx, const char *key, uint64_t h)
 {
-	struct strs *b = malloc(sizeof(*b));
-	struct txn *t;
+	struct strs *b = &s->scratch;
+	struct txn tmp, *t = &tmp; /* offsets gathered here, then one block of the right size */
 	const struct sip_header *hv;
 	sw_str via = m->via.raw, contact = m->contact.raw;
 
-	if (!b)
-		return NULL;
 	make_room(s, ctx);
+	memset(&tmp, 0, sizeof(tmp));
 	strs_init(b);
-	t = calloc(1, sizeof(*t)); /* filled below, then reallocated to its size */
-	if (!t) {
-		free(b);
-		return NULL;
-	}
 	t->s_key = strs_put_cstr(b, key, 1024);
 	t->s_method = strs_put(b, m->method, 32);
 	t->s_uri = strs_put(b, m->ruri_raw, 512);
@@ -247,23 +241,13 @@ static struct txn *create(struct sip_state *s, const struct sip_msg *m,
 		t->s_auth_realm = strs_put(b, m->authz.realm, 128);
 	}
 	t->s_ctype = strs_put(b, m->content_type, 128);
-	if (!t->s_key) {
-		/* The key did not fit (cannot happen with the caps above). */
-		free(t);
-		free(b);
+	if (!tmp.s_key)
+		return NULL; /* the key did not fit (cannot happen with the caps above) */
+	t = malloc(sizeof(*t) + b->len);
+	if (!t)
 		return NULL;
-	}
-	{
-		struct txn *big = realloc(t, sizeof(*t) + b->len);
-		if (!big) {
-			free(t);
-			free(b);
-			return NULL;
-		}
-		t = big;
-	}
+	*t = tmp;
 	memcpy(t->req, b->buf, b->len);
-	free(b);
 
 	t->hash = h;
 	t->id = ++s->next_txn_id;
@@ -335,13 +319,11 @@ struct txn *txn_request(struct sip_state *s, const struct sip_msg *m, const stru
 }
 
 /* Copies what the record needs from the first final response. */
-static void keep_response(struct txn *t, const struct sip_msg *m)
+static void keep_response(struct sip_state *s, struct txn *t, const struct sip_msg *m)
 {
-	struct strs *b = malloc(sizeof(*b));
+	struct strs *b = &s->scratch;
 	const struct sip_header *hv;
 	char *r;
-	if (!b)
-		return;
 	strs_init(b);
 	t->r_reason = strs_put(b, m->reason, 128);
 	t->r_rline = strs_put(b, m->start_line, 256);
@@ -365,7 +347,6 @@ static void keep_response(struct txn *t, const struct sip_msg *m)
 		free(t->resp);
 		t->resp = r;
 	}
-	free(b);
 }
 
 struct txn *txn_response(struct sip_state *s, const struct sip_msg *m,
@@ -411,7 +392,7 @@ struct txn *txn_response(struct sip_state *s, const struct sip_msg *m,
 	t->resp_ts = ctx->ts;
 	t->resp_sdp = (uint8_t)is_sdp(m);
 	t->state = TXN_COMPLETED;
-	keep_response(t, m);
+	keep_response(s, t, m);
 	set_list(s, t, TL_COMPLETED, ctx->ts);
 	return t;
 }
