@@ -1826,7 +1826,7 @@ static uint64_t call_start_time(const struct bench *b, uint64_t i)
 }
 
 /*
- * Call i (in slot s): phone 192.0.2.(10 + i % 21) calls extension 3xxxx at
+ * Call i (in slot s): phone 192.0.2.(10 + i % 21) calls a 5-digit extension 3NNNN at
  * the PBX 192.0.2.5. Media ports advance with i, as a PBX and phones cycle
  * through their RTP port ranges: the PBX's media address is 192.0.2.5-.9,
  * ports 10000-59998, so a media address comes back after 125000 calls and

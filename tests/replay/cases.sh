@@ -21,10 +21,7 @@ SCHEMA=../shared/corpus/suricata-eve-schema.json
 SV=../shared/corpus/suricata-verify
 W=$(mktemp -d /tmp/sipwire-replay.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
+. tests/tap.sh
 
 PRELUDE='def ev(t): [.[] | select(.event_type == t)];
 def count(f): [.[] | select(f)] | length;

@@ -8,13 +8,7 @@ BUILD=${BUILD:-build/rel}
 GEN=$BUILD/tools/sipgen
 W=$(mktemp -d /tmp/sipwire-cli.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-check() { # name, condition-result(0/1), details...
-	local name=$1 r=$2; shift 2
-	if [ "$r" = 0 ]; then ok "$name"; else nok "$name" "$@"; fi
-}
+. tests/tap.sh
 
 if [ ! -x ./sipwire ]; then
 	echo "1..1"
