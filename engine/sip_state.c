@@ -149,6 +149,9 @@ void sip_state_message(struct sip_state *s, const struct sip_msg *m,
 		return;
 	if (m->is_request) {
 		t = txn_request(s, m, ctx, res);
+		/* The engine parsed the body already: a usable SDP is what counts. */
+		if (t && sdp && t->method_id == m->method_id)
+			t->req_sdp = 1;
 		dialog_request(s, m, sdp, ctx, t, res);
 		/* ACK has no response: its record is written now (RFC 3261 §17.1.1.3:
 		 * the ACK of a 2xx is a transaction of its own). */
@@ -158,6 +161,8 @@ void sip_state_message(struct sip_state *s, const struct sip_msg *m,
 		}
 	} else {
 		t = txn_response(s, m, ctx, res);
+		if (t && sdp && m->status >= 200 && !res->retransmission && !t->written)
+			t->resp_sdp = 1;
 		if (t && t->method_id == SIP_M_REGISTER && m->status >= 200 && !res->retransmission &&
 		    !t->written)
 			reg_response(s, m, ctx, t, res);

@@ -201,12 +201,6 @@ static void make_room(struct sip_state *s, const struct sip_msg_ctx *ctx)
 	txn_free(s, t);
 }
 
-static int is_sdp(const struct sip_msg *m)
-{
-	sw_str ct = sw_str_trim(m->content_type);
-	return m->body.len > 0 && ct.len >= 15 && strncasecmp(ct.p, "application/sdp", 15) == 0;
-}
-
 static struct txn *create(struct sip_state *s, const struct sip_msg *m,
                           const struct sip_msg_ctx *ctx, const char *key, uint64_t h)
 {
@@ -264,7 +258,6 @@ static struct txn *create(struct sip_state *s, const struct sip_msg *m,
 	t->flow_dir = ctx->flow_dir;
 	t->method_id = (uint8_t)m->method_id;
 	t->state = TXN_TRYING;
-	t->req_sdp = (uint8_t)is_sdp(m);
 	t->contact_star = m->contact.star;
 	t->reg_expires = -1;
 	t->hnext = s->txn_h[h & s->txn_mask];
@@ -390,7 +383,6 @@ struct txn *txn_response(struct sip_state *s, const struct sip_msg *m,
 	}
 	t->code = m->status;
 	t->resp_ts = ctx->ts;
-	t->resp_sdp = (uint8_t)is_sdp(m);
 	t->state = TXN_COMPLETED;
 	keep_response(s, t, m);
 	set_list(s, t, TL_COMPLETED, ctx->ts);
