@@ -1,0 +1,147 @@
+/*
+ * detect.h - the detection engine's interfaces: keyword and buffer
+ * registries, helpers for keyword setup functions, what is inspected
+ * (struct det_msg) and per-thread scratch (struct det_thread).
+ *
+ * Types of compiled rules: detect_types.h.
+ */
+#ifndef SW_DETECT_H
+#define SW_DETECT_H
+
+#include <stdarg.h>
+
+#include "detect_types.h"
+#include "packet.h"
+
+struct flow;
+struct sip_msg;
+struct sdp_session;
+struct sip_msg_result;
+
+/* ------------------------------------------------------------------ */
+/* What one evaluation looks at. */
+
+enum det_msg_kind {
+	DM_PACKET = 1, /* an IP packet (ip/tcp/udp/icmp rules) */
+	DM_SIP,        /* one parsed SIP message (sip rules) */
+	DM_RTP,        /* one RTP/RTCP packet of a media flow (rtp rules) */
+};
+
+struct det_msg {
+	uint8_t kind;              /* enum det_msg_kind */
+	uint8_t to_server;         /* 1: same direction as the flow's first packet */
+	const packet *pkt;         /* the packet that completed the message */
+	const struct flow *flow;   /* may be NULL */
+	/* DM_SIP */
+	const struct sip_msg *sip;
+	const struct sdp_session *sdp;      /* parsed body, NULL if none */
+	const struct sip_msg_result *state; /* call state after this message */
+	const uint8_t *raw;        /* the whole SIP message as received */
+	uint32_t raw_len;
+	sw_time ts;
+};
+
+/* Per-thread scratch: one per worker, never shared. */
+struct det_thread {
+	void *payload;             /* owned by detect_payload.c */
+	uint8_t *xbuf;             /* transform output */
+	uint32_t xbuf_cap;
+};
+
+/* ------------------------------------------------------------------ */
+/* Keyword registry. */
+
+/* Registers kw (static storage); returns its id, or -1 if the table is full
+ * or the name is taken. Called at start-up only. */
+int detect_kw_register(const struct det_kw *kw);
+/* Keyword by id (NULL if out of range) and id by name (-1 if unknown). */
+const struct det_kw *detect_kw_get(unsigned id);
+int detect_kw_find(const char *name, size_t len);
+unsigned detect_kw_count(void);
+/* Registers every built-in keyword once (idempotent). */
+void detect_kw_setup(void);
+
+/* ------------------------------------------------------------------ */
+/* Buffer registry: named inspection buffers (sticky buffers). */
+
+/*
+ * Fills *out with instance idx of the buffer for m. Multi-instance
+ * buffers (one per header occurrence, per m= line...) return 1 for each idx
+ * that exists and 0 past the last; single buffers only have idx 0.
+ */
+typedef int (*det_buf_get_fn)(const struct det_msg *m, uint32_t idx, const uint8_t **p,
+                              uint32_t *len, struct det_thread *t);
+
+/* Buffer flags: which kinds of det_msg can have it. */
+#define DBUF_F_PACKET 0x1u
+#define DBUF_F_SIP    0x2u
+#define DBUF_F_RTP    0x4u
+#define DBUF_F_INACTIVE 0x8u /* known name, never inspected (http.uri...) */
+
+/* The packet payload buffer: what content/pcre look at without a sticky
+ * buffer. Always id 0. */
+#define DBUF_PKT 0
+
+int detect_buf_register(const char *name, det_buf_get_fn get, unsigned flags);
+int detect_buf_find(const char *name, size_t len);
+const char *detect_buf_name(unsigned id);
+unsigned detect_buf_flags(unsigned id);
+det_buf_get_fn detect_buf_getter(unsigned id);
+
+/* ------------------------------------------------------------------ */
+/* Helpers for setup functions. */
+
+/* Formats e->msg, sets e->off; always returns -1. */
+int rule_errf(struct rule_err *e, uint32_t off, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The payload list payload keywords append to: the current sticky buffer's,
+ * or the packet payload's when the rule has selected none. NULL with e set
+ * when the rule already names RULE_MAX_BUFS buffers. */
+struct sm_list *rule_payload_list(struct rule *r, struct rule_err *e);
+/* Makes buffer buf_id the rule's current sticky buffer (reusing its list if
+ * the rule named it before). 0, or -1 with e set. */
+int rule_select_buffer(struct rule *r, unsigned buf_id, struct rule_err *e);
+/* The current sticky buffer entry, NULL if none. */
+struct rule_buf *rule_cur_buf(struct rule *r);
+/* The payload list of buffer buf_id, added to the rule if needed, without
+ * changing the current sticky buffer (uricontent, pcre /U). NULL + e. */
+struct sm_list *rule_buffer_list(struct rule *r, unsigned buf_id, struct rule_err *e);
+
+/* Appends a sigmatch; 0, or -1 with e set (list too long). Takes ctx. */
+int sm_list_append(struct sm_list *l, unsigned kw, unsigned flags, void *ctx,
+                   struct rule_err *e);
+/* The last sigmatch of l whose keyword is one of kws[0..n), NULL if none. */
+struct sigmatch *sm_list_last_of(struct sm_list *l, const int *kws, unsigned n);
+/* Frees the ctxs (through each keyword's free) and the array. */
+void sm_list_free(struct sm_list *l);
+
+/* ------------------------------------------------------------------ */
+/* Payload engine (detect_payload.c). */
+
+/*
+ * Matches payload list l against buf[0..len) with Suricata's semantics:
+ * contents in order, relative keywords (distance/within, pcre /R,
+ * byte_* relative, isdataat relative) anchored at the end of the previous
+ * match, backtracking to the next occurrence of an earlier content when a
+ * later relative one fails. 1 match, 0 no match.
+ */
+int detect_payload_match(struct det_thread *t, const struct det_msg *m, const struct sm_list *l,
+                         const uint8_t *buf, uint32_t len);
+/* Per-thread scratch of the payload engine. */
+int detect_payload_thread_init(struct det_thread *t);
+void detect_payload_thread_free(struct det_thread *t);
+
+/*
+ * The pattern a prefilter should look for in list l: the content marked
+ * fast_pattern, else the longest non-negated content (Suricata's choice).
+ * 1 and the pattern (raw bytes, nocase flag) when there is one, 0 if the
+ * list has no usable content (only negated contents, pcre, byte_*...).
+ */
+int detect_payload_fast_pattern(const struct sm_list *l, const uint8_t **pat, uint32_t *len,
+                                int *nocase);
+
+/* Registration functions, one per keyword module. */
+void detect_payload_register(void);
+
+#endif
