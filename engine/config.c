@@ -83,20 +83,31 @@ static const struct cfg_key keys[] = {
 	  "seconds a terminated dialog is kept to absorb retransmissions" },
 	{ "sip.registration-max-expires", CT_DURATION, OFF(sip.registration_max_expires), 0, 1,
 	  31536000, "86400", "cap on a registration's lifetime" },
+	{ "detect.default-rule-path", CT_STR, OFF(detect.default_rule_path), 0, 0, 0, "rules",
+	  "directory that relative rule-files names are looked up in" },
+	{ "detect.rule-files", CT_LIST, OFF(detect.rule_files), OFF(detect.n_rule_files), 0, 0, "[]",
+	  "rule files loaded at start and on reload (-S replaces this list)" },
+	{ "detect.classification-file", CT_STR, OFF(detect.classification_file), 0, 0, 0,
+	  "rules/classification.config", "classtype names, descriptions and priorities" },
+	{ "detect.max-rules", CT_U32, OFF(detect.max_rules), 0, 1, 10000000, "100000",
+	  "rules loaded at most; a rule set beyond it is refused" },
+	{ "detect.max-thresholds", CT_U32, OFF(detect.max_thresholds), 0, 16, 16777216, "65536",
+	  "threshold/detection_filter trackers kept at once (oldest evicted, counted)" },
 	{ "outputs.eve.enabled", CT_BOOL, OFF(outputs.eve.enabled), 0, 0, 1, "true",
 	  "write EVE JSON" },
 	{ "outputs.eve.filename", CT_STR, OFF(outputs.eve.filename), 0, 0, 0, "eve.json",
 	  "file name inside the log directory (-l)" },
 	{ "outputs.eve.types", CT_LIST, OFF(outputs.eve.types), OFF(outputs.eve.n_types), 0, 0,
-	  "[sip, call, flow, anomaly, stats]",
-	  "event types written: sip, call, flow, anomaly, stats (alert, drop: with rules)" },
+	  "[alert, drop, sip, call, flow, anomaly, stats]",
+	  "event types written: alert, drop, sip, call, flow, anomaly, stats" },
 	{ "outputs.stats.interval", CT_DURATION, OFF(outputs.stats.interval), 0, 0, 86400, "60",
 	  "seconds of packet time between stats records (0 = only at the end)" },
 	{ "vars.address-groups", CT_VARS, OFF(vars.address_groups), OFF(vars.n_address_groups), 0, 0,
 	  "{HOME_NET: \"[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]\", EXTERNAL_NET: \"!$HOME_NET\"}",
 	  "address variables for rules" },
 	{ "vars.port-groups", CT_VARS, OFF(vars.port_groups), OFF(vars.n_port_groups), 0, 0,
-	  "{SIP_PORTS: \"[5060,5061]\", RTP_PORTS: \"10000:60000\"}", "port variables for rules" },
+	  "{SIP_PORTS: \"[5060,5061]\", RTP_PORTS: \"10000:60000\", HTTP_PORTS: \"80\"}",
+	  "port variables for rules" },
 	{ "logging.verbosity", CT_U32, OFF(logging.verbosity), 0, 0, 3, "0",
 	  "0 warnings, 1 info, 2 debug" },
 };
@@ -375,17 +386,33 @@ void config_defaults(struct sw_config *c)
 	for (size_t i = 0; i < N_KEYS; i++) {
 		const struct cfg_key *k = &keys[i];
 		if (k->type == CT_LIST) {
-			static const char *const types[] = { "sip", "call", "flow", "anomaly", "stats" };
-			for (size_t t = 0; t < 5; t++)
+			static const char *const types[] = { "alert", "drop", "sip",  "call",
+			                                     "flow",  "anomaly", "stats" };
+			if (strcmp(k->path, "outputs.eve.types") != 0)
+				continue; /* other lists start empty */
+			for (size_t t = 0; t < SW_ARRAY_SIZE(types); t++)
 				list_add(c, k, types[t], why, sizeof(why));
 		} else if (k->type == CT_VARS) {
 			if (strcmp(k->path, "vars.address-groups") == 0) {
 				var_set(c, k, "HOME_NET", "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]", why,
 				        sizeof(why));
 				var_set(c, k, "EXTERNAL_NET", "!$HOME_NET", why, sizeof(why));
+				/* Suricata's defaults, so public rule files load unchanged. */
+				var_set(c, k, "HTTP_SERVERS", "$HOME_NET", why, sizeof(why));
+				var_set(c, k, "SMTP_SERVERS", "$HOME_NET", why, sizeof(why));
+				var_set(c, k, "SQL_SERVERS", "$HOME_NET", why, sizeof(why));
+				var_set(c, k, "DNS_SERVERS", "$HOME_NET", why, sizeof(why));
+				var_set(c, k, "TELNET_SERVERS", "$HOME_NET", why, sizeof(why));
+				var_set(c, k, "SIP_SERVERS", "$HOME_NET", why, sizeof(why));
 			} else {
 				var_set(c, k, "SIP_PORTS", "[5060,5061]", why, sizeof(why));
 				var_set(c, k, "RTP_PORTS", "10000:60000", why, sizeof(why));
+				var_set(c, k, "HTTP_PORTS", "80", why, sizeof(why));
+				var_set(c, k, "SHELLCODE_PORTS", "!80", why, sizeof(why));
+				var_set(c, k, "ORACLE_PORTS", "1521", why, sizeof(why));
+				var_set(c, k, "SSH_PORTS", "22", why, sizeof(why));
+				var_set(c, k, "FTP_PORTS", "21", why, sizeof(why));
+				var_set(c, k, "FILE_DATA_PORTS", "[$HTTP_PORTS,110,143]", why, sizeof(why));
 			}
 		} else {
 			set_scalar(c, k, k->def, why, sizeof(why));

@@ -56,6 +56,14 @@ struct sw_config {
 		uint32_t registration_max_expires;
 	} sip;
 	struct {
+		char *default_rule_path;
+		char *rule_files[CFG_MAX_LIST];
+		unsigned n_rule_files;
+		char *classification_file;
+		uint32_t max_rules;
+		uint32_t max_thresholds;
+	} detect;
+	struct {
 		struct {
 			int enabled;
 			char *filename;

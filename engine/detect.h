@@ -69,8 +69,8 @@ void detect_kw_setup(void);
  * buffers (one per header occurrence, per m= line...) return 1 for each idx
  * that exists and 0 past the last; single buffers only have idx 0.
  */
-typedef int (*det_buf_get_fn)(const struct det_msg *m, uint32_t idx, const uint8_t **p,
-                              uint32_t *len, struct det_thread *t);
+typedef int (*det_buf_get_fn)(const struct det_msg *m, unsigned buf_id, uint32_t idx,
+                              const uint8_t **p, uint32_t *len, struct det_thread *t);
 
 /* Buffer flags: which kinds of det_msg can have it. */
 #define DBUF_F_PACKET 0x1u
@@ -143,5 +143,11 @@ int detect_payload_fast_pattern(const struct sm_list *l, const uint8_t **pat, ui
 
 /* Registration functions, one per keyword module. */
 void detect_payload_register(void);
+void detect_meta_register(void);
+void detect_flow_register(void);
+void detect_sip_register(void);
+void detect_sdp_register(void);
+void detect_transform_register(void);
+void detect_threshold_register(void);
 
 #endif

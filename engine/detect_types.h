@@ -169,15 +169,17 @@ struct rule {
 #define KW_TRANSFORM 0x0080u /* transforms the current sticky buffer */
 #define KW_META      0x0100u /* msg, sid, ... (no runtime part) */
 #define KW_NEGATABLE 0x0200u /* value may start with '!' (setup handles it) */
+#define KW_NEEDS_SIP 0x0400u /* only meaningful on SIP messages */
+#define KW_NEEDS_RTP 0x0800u /* only meaningful on RTP packets */
 
 struct det_msg;
 struct det_thread;
 
 /*
- * A keyword. setup() parses the value (val/len, not NUL-terminated, already
- * unquoted for msg-like keywords only if the keyword asked so; otherwise
- * as written, leading/trailing blanks trimmed; NULL/0 when the option has
- * no value) and adds what it needs to r. It returns 0, or -1 with e filled
+ * A keyword. setup() parses the value (val/len, not NUL-terminated, as
+ * written with leading/trailing blanks trimmed - quotes and escapes are
+ * the keyword's business; NULL/0 when the option has no value; may be NULL
+ * for pure sticky buffers) and adds what it needs to r. It returns 0, or -1 with e filled
  * (e->off relative to val). match() is for KW_MATCH and KW_POST keywords:
  * 1 when the condition holds for this message/packet, 0 otherwise.
  * free() releases a sigmatch ctx (NULL-safe).
@@ -190,6 +192,12 @@ struct det_kw {
 	             const struct sigmatch *sm);
 	void (*free)(void *ctx);
 	const char *help;     /* one line, for --list-keywords and docs */
+	/* KW_BUFFER: the registered buffer the keyword selects when written
+	 * without a value (the parser selects it before calling setup). */
+	const char *buffer;
+	/* KW_TRANSFORM: writes the transformed in[0..len) to out (room for
+	 * len bytes) and returns the new length. */
+	uint32_t (*transform)(const uint8_t *in, uint32_t len, uint8_t *out);
 };
 
 #endif

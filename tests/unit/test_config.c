@@ -80,16 +80,21 @@ static void test_defaults(void **state)
 	assert_int_equal(c.sip.registration_max_expires, 86400);
 	assert_int_equal(c.outputs.eve.enabled, 1);
 	assert_string_equal(c.outputs.eve.filename, "eve.json");
-	assert_int_equal(c.outputs.eve.n_types, 5);
-	assert_string_equal(c.outputs.eve.types[0], "sip");
-	assert_string_equal(c.outputs.eve.types[4], "stats");
+	assert_int_equal(c.outputs.eve.n_types, 7);
+	assert_string_equal(c.outputs.eve.types[0], "alert");
+	assert_string_equal(c.outputs.eve.types[6], "stats");
+	assert_int_equal(c.detect.n_rule_files, 0);
+	assert_string_equal(c.detect.default_rule_path, "rules");
+	assert_string_equal(c.detect.classification_file, "rules/classification.config");
+	assert_int_equal(c.detect.max_rules, 100000);
 	assert_int_equal(c.outputs.stats.interval, 60);
-	assert_int_equal(c.vars.n_address_groups, 2);
+	/* HOME_NET, EXTERNAL_NET, then Suricata's server variables. */
+	assert_int_equal(c.vars.n_address_groups, 8);
 	assert_string_equal(c.vars.address_groups[0].name, "HOME_NET");
 	assert_string_equal(c.vars.address_groups[0].value, "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]");
 	assert_string_equal(c.vars.address_groups[1].name, "EXTERNAL_NET");
 	assert_string_equal(c.vars.address_groups[1].value, "!$HOME_NET");
-	assert_int_equal(c.vars.n_port_groups, 2);
+	assert_int_equal(c.vars.n_port_groups, 8);
 	assert_string_equal(c.vars.port_groups[0].value, "[5060,5061]");
 	assert_int_equal(c.logging.verbosity, 0);
 	config_free(&c);
@@ -152,11 +157,11 @@ static void test_load_valid(void **state)
 	assert_string_equal(c.outputs.eve.types[1], "alert");
 	assert_int_equal(c.outputs.stats.interval, 0);
 	/* Variables merge: HOME_NET replaced, PBX added, EXTERNAL_NET kept. */
-	assert_int_equal(c.vars.n_address_groups, 3);
+	assert_int_equal(c.vars.n_address_groups, 9);
 	assert_string_equal(c.vars.address_groups[0].value, "[192.0.2.0/24]");
 	assert_string_equal(c.vars.address_groups[1].name, "EXTERNAL_NET");
-	assert_string_equal(c.vars.address_groups[2].name, "PBX");
-	assert_string_equal(c.vars.address_groups[2].value, "192.0.2.5");
+	assert_string_equal(c.vars.address_groups[8].name, "PBX");
+	assert_string_equal(c.vars.address_groups[8].value, "192.0.2.5");
 	assert_int_equal(c.logging.verbosity, 2);
 	assert_int_equal(c.defrag.max_frags, 16);
 	config_free(&c);
@@ -410,8 +415,8 @@ static void test_set(void **state)
 	assert_string_equal(c.outputs.eve.filename, "x.json");
 	assert_int_equal(c.outputs.eve.n_types, 3);
 	assert_string_equal(c.outputs.eve.types[2], "alert");
-	assert_int_equal(c.vars.n_address_groups, 3);
-	assert_string_equal(c.vars.address_groups[2].value, "192.0.2.5");
+	assert_int_equal(c.vars.n_address_groups, 9);
+	assert_string_equal(c.vars.address_groups[8].value, "192.0.2.5");
 	assert_string_equal(c.vars.port_groups[0].value, "5060");
 	config_free(&c);
 }
@@ -511,7 +516,7 @@ static void test_round_trip(void **state)
 			fail_msg("empty lists do not load back: %s", err);
 		assert_int_equal(b.outputs.eve.n_types, 0);
 		/* variables merge into the defaults: the empty mapping changes nothing */
-		assert_int_equal(b.vars.n_address_groups, 2);
+		assert_int_equal(b.vars.n_address_groups, 8);
 		config_free(&b);
 	}
 	config_free(&a);
@@ -534,7 +539,7 @@ static void test_dump_text(void **state)
 	assert_non_null(strstr(text, "\n  max-flows: 65536\n"));
 	assert_non_null(strstr(text, "\n  timeouts:\n    # idle UDP flow lifetime"));
 	assert_non_null(strstr(text, "\n    filename: \"eve.json\"\n"));
-	assert_non_null(strstr(text, "\n    types: [sip, call, flow, anomaly, stats]\n"));
+	assert_non_null(strstr(text, "\n    types: [alert, drop, sip, call, flow, anomaly, stats]\n"));
 	assert_non_null(strstr(text, "\n    EXTERNAL_NET: \"!$HOME_NET\"\n"));
 	free(text);
 	config_free(&a);

@@ -1,0 +1,77 @@
+/*
+ * detect_engine.h - a loaded, compiled rule set and its evaluation.
+ *
+ * A detect_engine is built once from rule files (detect_engine_load) and is
+ * immutable afterwards except for its runtime tables (thresholds, which
+ * belong to the engine so that a reload starts them afresh, as Suricata
+ * does). Reload builds a new engine and swaps it in; a bad file leaves
+ * the old one running.
+ */
+#ifndef SW_DETECT_ENGINE_H
+#define SW_DETECT_ENGINE_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "detect.h"
+#include "rule_parse.h"
+
+#define DET_MAX_ALERTS 16
+
+struct det_alert {
+	const struct rule *r;
+	uint8_t action;     /* enum rule_action */
+	uint8_t suppressed; /* threshold suppressed the alert; the action stands */
+	int16_t frame_buf;  /* buffer id of a frame:* buffer the rule inspected, -1 */
+};
+
+struct det_result {
+	struct det_alert a[DET_MAX_ALERTS];
+	uint8_t n;
+	uint8_t drop;       /* a drop/reject rule matched */
+	uint8_t reject;     /* ... a reject rule */
+	uint8_t pass;       /* a pass rule matched: nothing after it was evaluated */
+	uint32_t lost;      /* matches beyond DET_MAX_ALERTS */
+};
+
+struct detect_stats {
+	uint64_t evaluated;   /* rule evaluations (after grouping) */
+	uint64_t matches;
+	uint64_t alerts;
+	uint64_t suppressed;  /* by threshold */
+	uint64_t alerts_lost; /* over DET_MAX_ALERTS in one evaluation */
+	uint64_t prefilter_skipped;
+};
+
+struct detect_engine;
+
+struct detect_load_opts {
+	const struct sw_config *cfg;       /* vars, caps */
+	const char *classification_file;   /* NULL: rules/classification.config default */
+	FILE *errs;                        /* where rule errors are printed */
+};
+
+/*
+ * Loads rule files paths[0..n) into a new engine. Returns the engine when
+ * every file read and every rule compiled; NULL when any file cannot be read
+ * or any rule has an error (each printed to o->errs with FILE:LINE:COL;
+ * all files are read so that every error is reported). *n_errors gets the
+ * count. A NULL/0 list gives an engine without rules.
+ */
+struct detect_engine *detect_engine_load(const char *const *paths, unsigned n,
+                                         const struct detect_load_opts *o, unsigned *n_errors);
+void detect_engine_free(struct detect_engine *de);
+
+uint32_t detect_engine_rule_count(const struct detect_engine *de);
+uint32_t detect_engine_inactive_count(const struct detect_engine *de);
+const struct detect_stats *detect_engine_stats(const struct detect_engine *de);
+
+/* Evaluates every rule that applies to m; fills res (zeroed first).
+ * Returns res->n. */
+int detect_eval(struct detect_engine *de, struct det_thread *t, const struct det_msg *m,
+                struct det_result *res);
+
+int detect_thread_init(struct det_thread *t);
+void detect_thread_free(struct det_thread *t);
+
+#endif
