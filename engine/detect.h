@@ -30,6 +30,11 @@ enum det_msg_kind {
 struct det_msg {
 	uint8_t kind;              /* enum det_msg_kind */
 	uint8_t to_server;         /* 1: same direction as the flow's first packet */
+	uint8_t l4;                /* IPPROTO_* of the transport */
+	/* Endpoints of this message/packet (a SIP message over TCP may be
+	 * completed by a packet of either direction: these are the message's). */
+	const sw_addr *src, *dst;
+	uint16_t sport, dport;
 	const packet *pkt;         /* the packet that completed the message */
 	const struct flow *flow;   /* may be NULL */
 	/* DM_SIP */
