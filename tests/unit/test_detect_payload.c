@@ -910,6 +910,117 @@ static void test_http_lists(void **state)
 	(void)state;
 }
 
+/*
+ * Every row's list against every row's buffer and each of its prefixes
+ * and suffixes (against the guard page): no crash, no over-read. The
+ * answers are not checked, only that the engine stays in bounds.
+ */
+static void test_cross(void **state)
+{
+	size_t n = SW_ARRAY_SIZE(match_rows);
+	struct rule *r = calloc(n, sizeof(*r));
+	const struct sm_list **l = calloc(n, sizeof(*l));
+	unsigned runs = 0;
+	assert_non_null(r);
+	assert_non_null(l);
+	for (size_t i = 0; i < n; i++) {
+		struct rule_err e;
+		int sel;
+		r[i].cur_buf = -1;
+		assert_int_equal(apply_opts(&r[i], match_rows[i].opts, 0, &e, &sel), 0);
+		l[i] = list_of(&r[i], sel);
+	}
+	for (size_t b = 0; b < n; b++) {
+		const struct match_row *row = &match_rows[b];
+		for (size_t cut = 0; cut <= row->len; cut += (row->len > 64 ? 37 : 1)) {
+			struct guard_buf g1, g2;
+			const char *pre = guard_copy(&g1, row->buf, cut);
+			const char *suf = guard_copy(&g2, row->buf + cut, row->len - cut);
+			for (size_t i = 0; i < n; i++) {
+				detect_payload_match(&thr, NULL, l[i], (const uint8_t *)pre, (uint32_t)cut);
+				detect_payload_match(&thr, NULL, l[i], (const uint8_t *)suf,
+				                     (uint32_t)(row->len - cut));
+				runs += 2;
+			}
+			guard_free(&g1);
+			guard_free(&g2);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		rule_clear(&r[i]);
+	free(r);
+	free(l);
+	assert_true(runs > 100000);
+	(void)state;
+}
+
+/*
+ * Every prefix of every option value of the match rows, placed against the
+ * guard page, after the options before it: the setup either accepts it or
+ * fails with an offset inside the value; it never reads past the value.
+ */
+static void test_prefixes(void **state)
+{
+	unsigned tried = 0;
+	for (size_t ri = 0; ri < SW_ARRAY_SIZE(match_rows); ri++) {
+		const char *opts = match_rows[ri].opts;
+		const char *starts[64];
+		size_t nopt = 0;
+		/* where each option starts */
+		for (const char *p = opts; *p && nopt < 64;) {
+			while (*p == ' ' || *p == ';')
+				p++;
+			if (!*p)
+				break;
+			starts[nopt++] = p;
+			while (*p && !(*p == ';' && p[-1] != '\\'))
+				p++;
+		}
+		for (size_t k = 0; k < nopt; k++) {
+			const char *colon = strchr(starts[k], ':'), *end = starts[k];
+			char before[1024], name[64];
+			size_t nl, vn;
+			int kid;
+			while (*end && !(*end == ';' && end[-1] != '\\'))
+				end++;
+			if (!colon || colon > end)
+				continue;
+			nl = (size_t)(colon - starts[k]);
+			if (nl >= sizeof(name) || (size_t)(starts[k] - opts) >= sizeof(before))
+				continue;
+			memcpy(name, starts[k], nl);
+			name[nl] = '\0';
+			kid = detect_kw_find(name, nl);
+			if (kid < 0) /* buffer: */
+				continue;
+			memcpy(before, opts, (size_t)(starts[k] - opts));
+			before[starts[k] - opts] = '\0';
+			vn = (size_t)(end - colon - 1);
+			for (size_t pl = 0; pl <= vn; pl++) {
+				struct rule r;
+				struct rule_err e;
+				struct guard_buf g;
+				int sel;
+				const char *v;
+				memset(&r, 0, sizeof(r));
+				r.cur_buf = -1;
+				assert_int_equal(apply_opts(&r, before, 0, &e, &sel), 0);
+				v = guard_copy(&g, colon + 1, pl);
+				memset(&e, 0, sizeof(e));
+				if (detect_kw_get((unsigned)kid)->setup(&r, v, (uint32_t)pl, &e) != 0) {
+					assert_true(e.off <= pl);
+					assert_true(e.msg[0] != '\0');
+				}
+				guard_free(&g);
+				rule_clear(&r);
+				tried++;
+			}
+		}
+	}
+	assert_true(tried > 1000);
+	(void)state;
+}
+
 /* ------------------------------------------------------------------ */
 /* ET Open VoIP rules                                                  */
 
@@ -1005,6 +1116,8 @@ int main(void)
 		NAMED("engine: recursion limit stops exponential retries, counted", test_recursion_limit),
 		NAMED("engine: NULL buffer, empty and NULL lists", test_edges),
 		NAMED("uricontent and pcre HTTP modifiers go to inactive buffers", test_http_lists),
+		NAMED("setup: every prefix of every value accepted or a clean error", test_prefixes),
+		NAMED("engine: every list against every buffer's prefixes and suffixes", test_cross),
 	};
 	size_t nm = SW_ARRAY_SIZE(match_rows), ne = SW_ARRAY_SIZE(err_rows), nf = SW_ARRAY_SIZE(fp_rows);
 	size_t n, k = 0;
