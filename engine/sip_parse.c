@@ -5,6 +5,9 @@
  * becomes a (name, value) view; the headers sipwire needs are then decoded
  * by the sub-parsers below, which all work on views and never read past
  * them. Problems become anomalies with the offset where they were seen.
+ * With SIP_PARSE_INDEX the pass stops after the index and the framing, and
+ * sip_decode() does the decoding later (the same functions, the same
+ * anomalies in the same order; see sip_decode()).
  *
  * The grammar is RFC 3261 §25 (ABNF); where the parser is more lenient than
  * the ABNF it says so next to the code. Sub-parsers return -1 on anything
@@ -311,8 +314,9 @@ static inline int name_eq_w(const char *p, const char *lit, uint32_t n)
 	return n == 0 || (p[0] | 0x20) == lit[0];
 }
 
-/* Known names by length and folded first byte: one candidate compare. */
-static int header_id_raw(const char *p, uint32_t n)
+/* Known names by length and folded first byte: one candidate compare.
+ * Inlined into the tokeniser's usual path; header_id_raw() elsewhere. */
+static inline __attribute__((always_inline)) int header_id_inl(const char *p, uint32_t n)
 {
 #define H(ch, lit, id)                                                                             \
 	case ch:                                                                                   \
@@ -424,6 +428,11 @@ static int header_id_raw(const char *p, uint32_t n)
 	}
 #undef H
 	return SIP_H_OTHER;
+}
+
+static int header_id_raw(const char *p, uint32_t n)
+{
+	return header_id_inl(p, n);
 }
 
 int sip_header_id(sw_str name)
@@ -1395,7 +1404,23 @@ int sip_probe_prefix(const uint8_t *buf, size_t len)
 /* ------------------------------------------------------------------ */
 /* The message                                                         */
 
-static int parse_start_line(struct sip_msg *m, sw_str line)
+/* Work an SIP_PARSE_INDEX parse leaves to sip_decode() (m->pending). */
+enum { PEND_RURI = 1, PEND_HDRS = 2 };
+
+/* The Request-URI's structure; its anomalies. */
+static void parse_ruri(struct sip_msg *m)
+{
+	if (sip_parse_uri(m->ruri_raw, &m->ruri) != 0) {
+		anom(m, ANOM_SIP_BAD_URI, off_of(m, m->ruri_raw));
+	} else {
+		if (m->ruri.scheme == SIP_SCHEME_OTHER)
+			anom(m, ANOM_SIP_RURI_UNKNOWN_SCHEME, off_of(m, m->ruri_raw));
+		if (m->ruri.headers.p)
+			anom(m, ANOM_SIP_RURI_HEADERS, off_of(m, m->ruri.headers));
+	}
+}
+
+static int parse_start_line(struct sip_msg *m, sw_str line, int index)
 {
 	uint32_t i = 0, a, lo = off_of(m, line), e = line.len;
 	size_t vl;
@@ -1476,13 +1501,12 @@ static int parse_start_line(struct sip_msg *m, sw_str line)
 		m->ruri_raw = sub(line, i, ue);
 		if (m->ruri_raw.len == 0) {
 			anom(m, ANOM_SIP_EMPTY_REQUEST_URI, lo + i);
-		} else if (sip_parse_uri(m->ruri_raw, &m->ruri) != 0) {
-			anom(m, ANOM_SIP_BAD_URI, off_of(m, m->ruri_raw));
+		} else if (index) {
+			/* sip_decode() raises its anomalies here. */
+			m->pending |= PEND_RURI;
+			m->anom_mark[0] = m->n_anom;
 		} else {
-			if (m->ruri.scheme == SIP_SCHEME_OTHER)
-				anom(m, ANOM_SIP_RURI_UNKNOWN_SCHEME, off_of(m, m->ruri_raw));
-			if (m->ruri.headers.p)
-				anom(m, ANOM_SIP_RURI_HEADERS, off_of(m, m->ruri.headers));
+			parse_ruri(m);
 		}
 		if (m->method_id == SIP_M_UNKNOWN)
 			anom(m, ANOM_SIP_UNKNOWN_METHOD, lo);
@@ -1743,6 +1767,85 @@ static void decode_headers(struct sip_msg *m)
 }
 
 /*
+ * SIP_PARSE_INDEX's share of decode_headers(): what framing needs
+ * (Content-Length; Content-Type for sip.empty_content_type), with the
+ * anomalies decode_headers() raises about them. sip_decode() runs
+ * decode_headers() in their place (anom_mark[1] .. anom_mark[2]), which
+ * raises them again among the others.
+ */
+static void index_headers(struct sip_msg *m, const struct sip_header *cl,
+			  const struct sip_header *ct)
+{
+	uint64_t v;
+
+	m->pending |= PEND_HDRS;
+	m->anom_mark[1] = m->n_anom;
+	if (cl && m->hdr_count[SIP_H_CONTENT_LENGTH] > 1) {
+		for (const struct sip_header *h = cl + 1; h < m->hdrs + m->n_hdrs; h++)
+			if (h->id == SIP_H_CONTENT_LENGTH && !sw_str_eq_str_ci(cl->value, h->value))
+				anom(m, ANOM_SIP_DUPLICATE_HEADER, off_of(m, h->name));
+	}
+	if (cl) {
+		if (parse_num(cl->value, 4294967295ULL, &v) != 0)
+			anom(m, ANOM_SIP_BAD_CONTENT_LENGTH, off_of(m, cl->value));
+		else
+			m->content_length = (int64_t)v;
+	}
+	if (ct)
+		m->content_type = ct->value;
+	m->anom_mark[2] = m->n_anom;
+}
+
+/* Raises a[from..to) again, in order; anom() keeps its dedup and cap. */
+static void anom_replay(struct sip_msg *m, const uint16_t *a, const uint32_t *o, unsigned from,
+			unsigned to)
+{
+	for (unsigned k = from; k < to; k++)
+		anom(m, a[k], o[k]);
+}
+
+/*
+ * An eager parse raises, in this order: start-line anomalies up to the
+ * Request-URI (A), the URI's (R), the rest of the start line's and the
+ * tokeniser's (B), decode_headers()'s (D), the body's (C); anom() keeps the
+ * first of each id, at most SIP_MAX_ANOM. An index parse raised A B X C,
+ * X being D's Content-Length share. Raising A R B D C again through anom()
+ * gives the eager list: D raises X's ids again, and every anomaly that
+ * makes the eager list is in the index list, where it can only sit earlier.
+ */
+void sip_decode(struct sip_msg *m)
+{
+	uint16_t a[SIP_MAX_ANOM];
+	uint32_t o[SIP_MAX_ANOM];
+	const uint8_t pend = m->pending;
+	unsigned n = m->n_anom, p0 = 0, p1 = n, p2 = n;
+
+	if (!pend)
+		return;
+	if (pend & PEND_RURI)
+		p0 = m->anom_mark[0];
+	if (pend & PEND_HDRS) {
+		p1 = m->anom_mark[1];
+		p2 = m->anom_mark[2];
+	}
+	memcpy(a, m->anom, sizeof(a));
+	memcpy(o, m->anom_off, sizeof(o));
+	memset(m->anom, 0, sizeof(m->anom));
+	memset(m->anom_off, 0, sizeof(m->anom_off));
+	m->n_anom = 0;
+	m->pending = 0;
+	memset(m->anom_mark, 0, sizeof(m->anom_mark));
+
+	anom_replay(m, a, o, 0, p0);
+	if (pend & PEND_RURI)
+		parse_ruri(m);
+	anom_replay(m, a, o, p0, p1);
+	if (pend & PEND_HDRS)
+		decode_headers(m);
+	anom_replay(m, a, o, p2, n);
+}
+
+/*
  * First index >= i in buf[0..len) holding a control byte (< 0x20), or len.
  * Header text is mostly printable: test eight bytes at a time.
  */
@@ -1777,6 +1880,29 @@ static inline size_t scan_ctl(const char *buf, size_t i, size_t len)
 	return i;
 }
 
+/*
+ * First index >= i in buf[0..len) holding ':' or a control byte, or len:
+ * where a header name ends, in one pass for the usual line.
+ */
+static inline size_t scan_colon(const char *buf, size_t i, size_t len)
+{
+#if defined(__SSE2__)
+	const __m128i lim = _mm_set1_epi8(0x1f), colon = _mm_set1_epi8(':');
+	while (i + 16 <= len) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(buf + i));
+		__m128i hit =
+		    _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(x, lim), x), _mm_cmpeq_epi8(x, colon));
+		unsigned mk = (unsigned)_mm_movemask_epi8(hit);
+		if (mk)
+			return i + (unsigned)__builtin_ctz(mk);
+		i += 16;
+	}
+#endif
+	while (i < len && buf[i] != ':' && (unsigned char)buf[i] >= 0x20)
+		i++;
+	return i;
+}
+
 /* 1 if the NUL at pos is the second byte of a quoted-pair inside a
  * quoted-string of the header value starting at vs (RFC 4475 intmeth). */
 static int nul_is_quoted_pair(const char *buf, size_t vs, size_t pos)
@@ -1799,7 +1925,9 @@ int sip_parse(const char *buf, size_t len, struct sip_msg *m, struct sip_header 
 	      size_t hdr_cap, unsigned flags)
 {
 	size_t i = 0, ls, le, hs;
+	const struct sip_header *cl = NULL, *ct = NULL; /* first of each, for index_headers() */
 	const int dgram = (flags & SIP_PARSE_DATAGRAM) != 0;
+	const int index = (flags & SIP_PARSE_INDEX) != 0;
 
 	memset(m, 0, sizeof(*m));
 	m->base = buf;
@@ -1851,7 +1979,7 @@ int sip_parse(const char *buf, size_t len, struct sip_msg *m, struct sip_header 
 		anom(m, ANOM_SIP_LINE_TOO_LONG, (uint32_t)ls);
 		return -1;
 	}
-	if (parse_start_line(m, sw_str_make(buf + ls, le - ls)) != 0) {
+	if (parse_start_line(m, sw_str_make(buf + ls, le - ls), index) != 0) {
 		anom(m, ANOM_SIP_BAD_START_LINE, (uint32_t)ls);
 		return -1;
 	}
@@ -1863,7 +1991,7 @@ int sip_parse(const char *buf, size_t len, struct sip_msg *m, struct sip_header 
 	/* Header lines up to the empty line. */
 	for (;;) {
 		size_t n, ne, he, vs;
-		int good;
+		int good, id = SIP_H_OTHER;
 		hs = i;
 		if (i >= len)
 			goto eof;
@@ -1879,16 +2007,41 @@ int sip_parse(const char *buf, size_t len, struct sip_msg *m, struct sip_header 
 			i++;
 			break;
 		}
-		/* field-name HCOLON: token, optional SP/HTAB, ':'. */
-		n = i;
-		while (n < len && is_tok((unsigned char)buf[n]))
-			n++;
-		ne = n;
-		while (n < len && is_ws(buf[n]))
-			n++;
-		if (n >= len)
-			goto eof;
-		good = ne > hs && buf[n] == ':';
+		/* field-name HCOLON: token, optional SP/HTAB, ':'. The usual
+		 * line has a ':' before any control byte: the name is what
+		 * precedes it, less SP/HTAB. A known name needs no token check:
+		 * header_id_inl() matched each of its bytes, | 0x20, against a
+		 * letter or '-', and the only non-token byte that folds onto
+		 * one is CR, which scan_colon() stops at. Another name is
+		 * checked byte by byte. Either way good is what the byte loop
+		 * below (the other lines) finds: tokens, SP/HTAB, then ':'. */
+		n = scan_colon(buf, i, len);
+		if (n < len && buf[n] == ':') {
+			ne = n;
+			while (ne > hs && is_ws(buf[ne - 1]))
+				ne--;
+			id = header_id_inl(buf + hs, (uint32_t)(ne - hs));
+			if (id != SIP_H_OTHER) {
+				good = 1;
+			} else {
+				size_t k = hs;
+				while (k < ne && is_tok((unsigned char)buf[k]))
+					k++;
+				good = ne > hs && k == ne;
+			}
+		} else {
+			n = i;
+			while (n < len && is_tok((unsigned char)buf[n]))
+				n++;
+			ne = n;
+			while (n < len && is_ws(buf[n]))
+				n++;
+			if (n >= len)
+				goto eof;
+			good = ne > hs && buf[n] == ':';
+			if (good)
+				id = header_id_raw(buf + hs, (uint32_t)(ne - hs));
+		}
 		vs = good ? n + 1 : hs;
 		/* The rest of the logical line, folds included. */
 		i = vs;
@@ -1898,6 +2051,8 @@ int sip_parse(const char *buf, size_t len, struct sip_msg *m, struct sip_header 
 			if (i >= len)
 				break;
 			c = buf[i];
+			if (c == '\r' && i + 1 < len && buf[i + 1] == '\n')
+				c = buf[++i]; /* CRLF: on to its LF */
 			if (c == '\n') {
 				if (buf[i - 1] != '\r')
 					anom(m, ANOM_SIP_BARE_LF, (uint32_t)i);
@@ -1942,15 +2097,22 @@ int sip_parse(const char *buf, size_t len, struct sip_msg *m, struct sip_header 
 			struct sip_header *h = &hdrs[m->n_hdrs++];
 			h->name = sw_str_make(buf + hs, ne - hs);
 			h->value = trim(sw_str_make(buf + vs, he - vs));
-			h->id = (uint8_t)header_id_raw(h->name.p, h->name.len);
-			if (m->hdr_count[h->id] < 65535)
-				m->hdr_count[h->id]++;
+			h->id = (uint8_t)id;
+			if (m->hdr_count[id] < 65535)
+				m->hdr_count[id]++;
+			if (id == SIP_H_CONTENT_LENGTH && !cl)
+				cl = h;
+			else if (id == SIP_H_CONTENT_TYPE && !ct)
+				ct = h;
 		}
 		if (he >= len)
 			goto eof; /* datagram: the last line had no line end */
 	}
 	m->hdr_len = (uint32_t)i;
-	decode_headers(m);
+	if (index)
+		index_headers(m, cl, ct);
+	else
+		decode_headers(m);
 
 	/* Body (RFC 3261 §18.3). */
 	size_t avail = len - i, blen;
@@ -2009,7 +2171,10 @@ eof:
 		m->hdr_len = (uint32_t)len;
 		m->len = (uint32_t)len;
 		m->body = sw_str_make(buf + len, 0);
-		decode_headers(m);
+		if (index)
+			index_headers(m, cl, ct);
+		else
+			decode_headers(m);
 		return (int)len;
 	}
 	if (len - hs > SIP_MAX_LINE) {

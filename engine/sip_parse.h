@@ -193,6 +193,12 @@ struct sip_msg {
 	uint16_t anom[SIP_MAX_ANOM];
 	uint32_t anom_off[SIP_MAX_ANOM]; /* byte offset in the message */
 	uint8_t n_anom;
+
+	/* Internal to sip_parse()/sip_decode(): the work an SIP_PARSE_INDEX
+	 * parse left for sip_decode(), and where in anom[] its anomalies go.
+	 * Both 0 after an eager parse and after sip_decode(). */
+	uint8_t pending;
+	uint8_t anom_mark[3];
 };
 
 /* sip_parse flags */
@@ -201,6 +207,7 @@ struct sip_msg {
                                   (content_length_mismatch), not incomplete */
 #define SIP_PARSE_STREAM   0x2 /* TCP/TLS: Content-Length required; a body
                                   shorter than it returns -2 */
+#define SIP_PARSE_INDEX    0x4 /* index only; sip_decode() does the rest */
 
 /*
  * Parses one SIP message at buf[0..len). hdrs/hdr_cap is the caller's header
@@ -221,6 +228,32 @@ struct sip_msg {
  */
 int sip_parse(const char *buf, size_t len, struct sip_msg *m, struct sip_header *hdrs,
               size_t hdr_cap, unsigned flags);
+
+/*
+ * Two-step parsing. With SIP_PARSE_INDEX, sip_parse() does only what
+ * picohttpparser does plus what framing needs, and returns the same value
+ * as without it:
+ *   - the start line split: method, method_id, ruri_raw (not its structure:
+ *     m->ruri stays zero), version; or status and reason; start_line;
+ *   - every header line indexed: name, trimmed value, id, hdr_count[];
+ *   - Content-Length decoded into content_length (with sip.bad_content_length
+ *     and sip.duplicate_header for a conflicting second one), the first
+ *     Content-Type into content_type, and the body;
+ *   - every anomaly of the line tokeniser, of the start line's shape and of
+ *     the body's framing.
+ * The other decoded fields (ruri, via, n_via, from, to, contact, n_contact,
+ * call_id, cseq, max_forwards, expires, user_agent, server, authz,
+ * challenge) keep their initial values, and their anomalies are not raised.
+ *
+ * sip_decode() then does the rest: the Request-URI's structure and the
+ * header decoding, with their anomalies put in anom[] where an eager parse
+ * raises them. sip_parse(f | SIP_PARSE_INDEX) followed by sip_decode() leaves
+ * *m identical, field by field, anom[] order and offsets included, to
+ * sip_parse(f), whatever sip_parse() returned. It reads m->base and m->hdrs:
+ * the buffer and the header array must still be there, unchanged. A no-op
+ * on a message parsed without SIP_PARSE_INDEX or already decoded.
+ */
+void sip_decode(struct sip_msg *m);
 
 /* Sub-parsers, usable on any header value. 0 on success, -1 malformed. */
 int sip_parse_uri(sw_str s, struct sip_uri *u);

@@ -60,8 +60,21 @@ printf 'peak RSS: sipwire %s KiB, readloop %s KiB, tshark %s KiB\n' \
 	"$(peak_kb ./sipwire -r "$cap" -l "$W/out3")" "$(peak_kb "$BUILD/tools/bench_readloop" "$cap")" "$(peak_kb tshark -r "$cap")"
 echo
 
-echo "## SIP parser alone (same harness as picohttpparser)"
-"$BUILD/tools/bench_parse" 1
+echo "## SIP parser alone, beside picohttpparser in the same harness"
+# index: SIP_PARSE_INDEX, the work picohttpparser does (lines split, headers
+# indexed, body framed); full: the eager parse that also decodes and checks
+# the Request-URI and the key headers. Medians over the runs of each figure.
+for i in $(seq "$RUNS"); do "$BUILD/tools/bench_parse" 1 >"$W/parse.run.$i" 2>&1; done
+for c in "sip_parse index" "sip_parse full" "picohttpparser"; do
+	grep -h "^$c " "$W"/parse.run.* >"$W/parse.lines" || continue
+	read -r size kind < <(awk '{print $(NF-5), $(NF-4); exit}' "$W/parse.lines")
+	printf '%-16s %s %-7s %10.0f msg/s  %8.1f MB/s\n' "$c" "$size" "$kind" \
+		"$(awk '{print $(NF-3)}' "$W/parse.lines" | median)" "$(awk '{print $(NF-1)}' "$W/parse.lines" | median)"
+done
+for c in "sip_parse index" "sip_parse full "; do
+	printf 'ratio %s / picohttpparser: %.2f\n' "$c" \
+		"$(grep -h "^ratio $c / " "$W"/parse.run.* | awk '{print $NF}' | median)"
+done
 echo
 
 echo "## State per dialog"

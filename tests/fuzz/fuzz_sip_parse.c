@@ -5,12 +5,15 @@
  * array, then every sub-parser on every header value and on the raw input.
  *
  * Checks beyond "does not crash": every view the parser returns lies inside
- * the input, and the consumed length never exceeds it.
+ * the input, the consumed length never exceeds it, and every parse gives
+ * the same message field by field when done in two steps
+ * (SIP_PARSE_INDEX, then sip_decode()).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../unit/sip_msg_eq.h"
 #include "sdp_parse.h"
 #include "sip_parse.h"
 
@@ -155,6 +158,22 @@ static void check_msg(const struct sip_msg *m, int rc, size_t len)
 	(void)sip_method_name(m->cseq.method_id);
 }
 
+/* m is what sip_parse(buf, len, ..., cap, flags) gave (rc): the two-step
+ * parse must give the same. */
+static void check_index(const char *buf, size_t len, size_t cap, unsigned flags,
+			const struct sip_msg *m, int rc)
+{
+	static struct sip_header h2[SIP_MAX_HEADERS_DEFAULT];
+	struct sip_msg m2;
+	if (cap > SW_ARRAY_SIZE(h2))
+		abort();
+	if (sip_parse(buf, len, &m2, h2, cap, flags | SIP_PARSE_INDEX) != rc)
+		abort();
+	sip_decode(&m2);
+	if (sip_msg_diff(m, &m2))
+		abort();
+}
+
 static void one_message(const struct sip_msg *m)
 {
 	const struct sip_header *h = NULL;
@@ -193,6 +212,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (off < size && guard++ < 64) {
 		rc = sip_parse(buf + off, size - off, &m, hdrs, SW_ARRAY_SIZE(hdrs), SIP_PARSE_DATAGRAM);
 		check_msg(&m, rc, size - off);
+		check_index(buf + off, size - off, SW_ARRAY_SIZE(hdrs), SIP_PARSE_DATAGRAM, &m, rc);
 		if (rc <= 0)
 			break;
 		one_message(&m);
@@ -202,12 +222,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Stream framing rules, and a header array that is far too small. */
 	rc = sip_parse(buf, size, &m, hdrs, SW_ARRAY_SIZE(hdrs), SIP_PARSE_STREAM);
 	check_msg(&m, rc, size);
+	check_index(buf, size, SW_ARRAY_SIZE(hdrs), SIP_PARSE_STREAM, &m, rc);
 	if (rc > 0)
 		one_message(&m);
 	rc = sip_parse(buf, size, &m, few, SW_ARRAY_SIZE(few), SIP_PARSE_DATAGRAM);
 	check_msg(&m, rc, size);
+	check_index(buf, size, SW_ARRAY_SIZE(few), SIP_PARSE_DATAGRAM, &m, rc);
 	rc = sip_parse(buf, size, &m, few, 0, SIP_PARSE_STREAM);
 	check_msg(&m, rc, size);
+	check_index(buf, size, 0, SIP_PARSE_STREAM, &m, rc);
 
 	/* Sub-parsers and helpers straight on the input. */
 	sub_parsers(sw_str_make(buf, size > UINT32_MAX ? UINT32_MAX : size));

@@ -5,7 +5,10 @@
  */
 #include "test_util.h"
 
+#include <dirent.h>
+
 #include "anomaly.h"
+#include "sip_msg_eq.h"
 #include "sip_parse.h"
 
 /* Table rows leave trailing fields out when they do not apply. */
@@ -57,6 +60,49 @@ static void str_eq(sw_str s, const char *want)
 {
 	if (!sw_str_eq(s, want))
 		fail_msg("\"%.*s\" != \"%s\"", (int)s.len, s.p ? s.p : "", want);
+}
+
+/*
+ * sip_parse(flags | SIP_PARSE_INDEX) then sip_decode() must give what
+ * sip_parse(flags) gives, field by field; before sip_decode() the decoded
+ * fields must still be untouched. msg is placed against the guard page.
+ */
+static void expect_index_equiv(const char *what, const char *msg, size_t len, unsigned flags,
+			       size_t cap)
+{
+	struct guard_buf g;
+	struct sip_header *h1 = calloc(cap ? cap : 1, sizeof(*h1));
+	struct sip_header *h2 = calloc(cap ? cap : 1, sizeof(*h2));
+	struct sip_msg m1, m2;
+	const char *p = guard_copy(&g, msg, len), *d;
+	int r1, r2;
+	assert_non_null(h1);
+	assert_non_null(h2);
+	r1 = sip_parse(p, len, &m1, h1, cap, flags);
+	r2 = sip_parse(p, len, &m2, h2, cap, flags | SIP_PARSE_INDEX);
+	if (m2.ruri.raw.p || m2.via.raw.p || m2.n_via || m2.from.raw.p || m2.to.raw.p ||
+	    m2.contact.raw.p || m2.n_contact || m2.call_id.p || m2.cseq.method.p ||
+	    m2.max_forwards != -1 || m2.expires != -1 || m2.user_agent.p || m2.server.p ||
+	    m2.authz.present || m2.challenge.present)
+		d = "a field the index parse must leave to sip_decode()";
+	else if (r1 != r2)
+		d = "return value";
+	else {
+		sip_decode(&m2);
+		d = sip_msg_diff(&m1, &m2);
+		if (!d) {
+			sip_decode(&m2); /* a second call does nothing */
+			d = sip_msg_diff(&m1, &m2);
+		}
+	}
+	guard_free(&g);
+	free(h1);
+	free(h2);
+	if (d)
+		fail_msg(
+		    "%s (flags %#x, %zu bytes, cap %zu): index + sip_decode() differs from the "
+		    "eager parse in %s",
+		    what, flags, len, cap, d);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1165,7 +1211,125 @@ static void test_mutations(void **state)
 		parse_guarded(buf, len, fl, (size_t)(it % 20), &m, &r);
 		assert_true(r == -1 || r == -2 || (r > 0 && (size_t)r <= len));
 		assert_true(m.n_anom <= SIP_MAX_ANOM);
+		expect_index_equiv("mutation", buf, len, fl, (size_t)(it % 20));
 	}
+	(void)state;
+}
+
+/* ------------------------------------------------------------------ */
+/* SIP_PARSE_INDEX + sip_decode() == eager parse                       */
+
+/* A table row: whole, in both framings, with its header array and a tiny
+ * one, and every prefix. */
+static void run_index_prow(void **state)
+{
+	const struct prow *r = *state;
+	size_t cap = r->hdr_cap ? r->hdr_cap : HCAP;
+	static const unsigned modes[] = {SIP_PARSE_DATAGRAM, SIP_PARSE_STREAM};
+	for (size_t k = 0; k < SW_ARRAY_SIZE(modes); k++) {
+		expect_index_equiv(r->name, r->msg, r->len, modes[k], cap);
+		expect_index_equiv(r->name, r->msg, r->len, modes[k], 3);
+		for (size_t n = 0; n < r->len; n++)
+			expect_index_equiv(r->name, r->msg, n, modes[k], cap);
+	}
+}
+
+/* More anomalies than SIP_MAX_ANOM, the Request-URI's among the first: the
+ * ones sip_decode() adds must push the same ones out as the eager parse. */
+static void test_index_many_anoms(void **state)
+{
+	static const char msg[] = "options sip:a@b%4;lr?x  SIP/3.0 \r\n"
+				  "Via: SIP/1.0/UDP h\r\n"
+				  "Bad line\r\n"
+				  "Subject: a\rb\0c\n"
+				  "From: <sip:a@b>\r\n"
+				  "From: <sip:c@d>\r\n"
+				  "Max-Forwards: 300\r\n"
+				  "Expires: x\r\n"
+				  "Date: yesterday\r\n"
+				  "Proxy-Require: foo\r\n"
+				  "Authorization: Digest\r\n"
+				  "WWW-Authenticate: Digest\r\n"
+				  "CSeq: x\r\n"
+				  "Content-Length: 3\r\n"
+				  "l: 4x\r\n"
+				  "\r\n"
+				  "abcdef";
+	struct sip_header h[HCAP];
+	struct sip_msg m;
+	int r = sip_parse(msg, sizeof(msg) - 1, &m, h, HCAP, SIP_PARSE_DATAGRAM);
+	assert_true(r > 0);
+	assert_int_equal(m.n_anom, SIP_MAX_ANOM);
+	expect_anoms(&m, "sip.bad_request_uri");
+	for (size_t cap = 0; cap <= HCAP; cap += cap < 20 ? 1 : HCAP - 20) {
+		expect_index_equiv("many_anoms", msg, sizeof(msg) - 1, SIP_PARSE_DATAGRAM, cap);
+		expect_index_equiv("many_anoms", msg, sizeof(msg) - 1, SIP_PARSE_STREAM, cap);
+	}
+	for (size_t n = 0; n < sizeof(msg) - 1; n++) {
+		expect_index_equiv("many_anoms", msg, n, SIP_PARSE_DATAGRAM, HCAP);
+		expect_index_equiv("many_anoms", msg, n, SIP_PARSE_STREAM, HCAP);
+	}
+	(void)state;
+}
+
+/* The generated over-limit messages of the limits/ tests. */
+static void test_index_limits(void **state)
+{
+	size_t len, cap = SIP_MAX_MSG * 2;
+	char *b = make_long_header(SIP_MAX_LINE + 10, &len);
+	expect_index_equiv("long_header", b, len, SIP_PARSE_DATAGRAM, HCAP);
+	expect_index_equiv("long_header", b, len - 30, SIP_PARSE_STREAM, HCAP);
+	free(b);
+	b = malloc(cap);
+	assert_non_null(b);
+	len = (size_t)sprintf(b,
+			      SKEL_START SKEL_HDRS "Content-Type: text/plain\r\n"
+						   "Content-Length: %d\r\n\r\n",
+			      SIP_MAX_MSG);
+	memset(b + len, 'x', SIP_MAX_MSG);
+	len += SIP_MAX_MSG;
+	expect_index_equiv("too_large", b, len, SIP_PARSE_STREAM, HCAP);
+	expect_index_equiv("too_large", b, len, SIP_PARSE_DATAGRAM, HCAP);
+	len = (size_t)sprintf(b, "%s", SKEL_START);
+	while (len + 20 < cap)
+		len += (size_t)sprintf(b + len, "X-Pad: 0123456789\r\n");
+	expect_index_equiv("endless_headers", b, len, SIP_PARSE_STREAM, 65535);
+	expect_index_equiv("endless_headers", b, len, SIP_PARSE_DATAGRAM, 65535);
+	free(b);
+	(void)state;
+}
+
+/* The RFC 4475 torture messages, when the corpus is there. */
+#define TORTURE_DIR "../shared/corpus/torture/rfc4475"
+
+static void test_index_torture(void **state)
+{
+	DIR *d = opendir(TORTURE_DIR);
+	struct dirent *e;
+	int files = 0;
+	if (!d)
+		skip();
+	while ((e = readdir(d)) != NULL) {
+		char path[512];
+		size_t nl = strlen(e->d_name), len = 0;
+		char *buf;
+		if (nl < 5 || strcmp(e->d_name + nl - 4, ".dat") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", TORTURE_DIR, e->d_name);
+		buf = slurp_file(path, &len);
+		assert_non_null(buf);
+		files++;
+		for (int mode = 0; mode < 2; mode++) {
+			unsigned fl = mode ? SIP_PARSE_STREAM : SIP_PARSE_DATAGRAM;
+			expect_index_equiv(e->d_name, buf, len, fl, HCAP);
+			expect_index_equiv(e->d_name, buf, len, fl, 4);
+			for (size_t n = 0; n < len; n++)
+				expect_index_equiv(e->d_name, buf, n, fl, HCAP);
+		}
+		free(buf);
+	}
+	closedir(d);
+	assert_true(files > 0);
 	(void)state;
 }
 
@@ -1636,6 +1800,11 @@ int main(void)
 	ADD("limits/", test_hdr_cap_zero, NULL, "hdr_cap_zero");
 	ADD("datagram/", test_datagram_several_messages, NULL, "several_messages");
 	ADD("robustness/", test_mutations, NULL, "mutations_20000");
+	for (size_t k = 0; k < SW_ARRAY_SIZE(prows); k++)
+		ADD("index/", run_index_prow, &prows[k], prows[k].name);
+	ADD("index/", test_index_many_anoms, NULL, "more_anomalies_than_slots");
+	ADD("index/", test_index_limits, NULL, "limits");
+	ADD("index/", test_index_torture, NULL, "rfc4475_torture");
 	for (size_t k = 0; k < SW_ARRAY_SIZE(urows); k++)
 		ADD("uri/", run_urow, &urows[k], urows[k].name);
 	for (size_t k = 0; k < SW_ARRAY_SIZE(narows); k++)
