@@ -27,7 +27,7 @@ endif
 
 CFLAGS  ?=
 CFLAGS  += $(CFLAGS_BASE)
-LDLIBS  += -lpcap -lpcre2-8 -lyaml -lm
+LDLIBS  += -lpcap -lpcre2-8 -lyaml -lhs -lm
 
 ifeq ($(V),1)
 Q :=

@@ -93,13 +93,17 @@ static const struct cfg_key keys[] = {
 	  "rules loaded at most; a rule set beyond it is refused" },
 	{ "detect.max-thresholds", CT_U32, OFF(detect.max_thresholds), 0, 16, 16777216, "65536",
 	  "threshold/detection_filter trackers kept at once (oldest evicted, counted)" },
+	{ "detect.max-counters", CT_U32, OFF(detect.max_counters), 0, 16, 16777216, "65536",
+	  "keys tracked by sip.rate/sip.distinct at once (least recently used evicted, counted)" },
+	{ "detect.max-blocks", CT_U32, OFF(detect.max_blocks), 0, 1, 16777216, "65536",
+	  "addresses blocked at once by `block` rules (beyond: not blocked, counted)" },
 	{ "outputs.eve.enabled", CT_BOOL, OFF(outputs.eve.enabled), 0, 0, 1, "true",
 	  "write EVE JSON" },
 	{ "outputs.eve.filename", CT_STR, OFF(outputs.eve.filename), 0, 0, 0, "eve.json",
 	  "file name inside the log directory (-l)" },
 	{ "outputs.eve.types", CT_LIST, OFF(outputs.eve.types), OFF(outputs.eve.n_types), 0, 0,
-	  "[alert, drop, sip, call, flow, anomaly, stats]",
-	  "event types written: alert, drop, sip, call, flow, anomaly, stats" },
+	  "[alert, drop, block, sip, call, flow, anomaly, stats]",
+	  "event types written: alert, drop, block, sip, call, flow, anomaly, stats" },
 	{ "outputs.stats.interval", CT_DURATION, OFF(outputs.stats.interval), 0, 0, 86400, "60",
 	  "seconds of packet time between stats records (0 = only at the end)" },
 	{ "vars.address-groups", CT_VARS, OFF(vars.address_groups), OFF(vars.n_address_groups), 0, 0,
@@ -310,7 +314,7 @@ static int list_add(struct sw_config *c, const struct cfg_key *k, const char *it
 		return -1;
 	}
 	if (strcmp(k->path, "outputs.eve.types") == 0 && eve_type_by_name(item) < 0) {
-		snprintf(why, cap, "unknown event type \"%s\" (sip, call, flow, anomaly, stats, alert, drop)",
+		snprintf(why, cap, "unknown event type \"%s\" (alert, drop, block, sip, call, flow, anomaly, stats)",
 		         item);
 		return -1;
 	}
@@ -386,8 +390,8 @@ void config_defaults(struct sw_config *c)
 	for (size_t i = 0; i < N_KEYS; i++) {
 		const struct cfg_key *k = &keys[i];
 		if (k->type == CT_LIST) {
-			static const char *const types[] = { "alert", "drop", "sip",  "call",
-			                                     "flow",  "anomaly", "stats" };
+			static const char *const types[] = { "alert", "drop",    "block", "sip",
+			                                     "call",  "flow",    "anomaly", "stats" };
 			if (strcmp(k->path, "outputs.eve.types") != 0)
 				continue; /* other lists start empty */
 			for (size_t t = 0; t < SW_ARRAY_SIZE(types); t++)

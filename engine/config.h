@@ -62,6 +62,8 @@ struct sw_config {
 		char *classification_file;
 		uint32_t max_rules;
 		uint32_t max_thresholds;
+		uint32_t max_counters;
+		uint32_t max_blocks;
 	} detect;
 	struct {
 		struct {

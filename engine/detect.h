@@ -17,6 +17,7 @@ struct flow;
 struct sip_msg;
 struct sdp_session;
 struct sip_msg_result;
+struct counter_table;
 
 /* ------------------------------------------------------------------ */
 /* What one evaluation looks at. */
@@ -43,6 +44,10 @@ struct det_msg {
 	const struct sip_msg_result *state; /* call state after this message */
 	const uint8_t *raw;        /* the whole SIP message as received */
 	uint32_t raw_len;
+	/* Anomalies raised on this message (SIP parser, SDP, call state) or,
+	 * for DM_PACKET, on this packet (decoder, defrag, stream). */
+	const uint16_t *anom;
+	uint8_t n_anom;
 	sw_time ts;
 };
 
@@ -51,6 +56,14 @@ struct det_thread {
 	void *payload;             /* owned by detect_payload.c */
 	uint8_t *xbuf;             /* transform output */
 	uint32_t xbuf_cap;
+	void *hs_scratch;          /* prefilter (Hyperscan) scratch */
+	const void *hs_for;        /* the detect engine the scratch was sized for */
+	uint8_t *cand;             /* prefilter candidates, one byte per rule of a group */
+	uint32_t cand_cap;
+	struct counter_table *counters; /* call-aware counters (sip.rate, sip.distinct) */
+	/* Set by a matching rule's `block` keyword, taken by detect_eval. */
+	const sw_addr *block_addr;
+	uint32_t block_secs;
 };
 
 /* ------------------------------------------------------------------ */
@@ -154,5 +167,7 @@ void detect_sip_register(void);
 void detect_sdp_register(void);
 void detect_transform_register(void);
 void detect_threshold_register(void);
+void detect_anomaly_register(void);
+void detect_call_register(void);
 
 #endif

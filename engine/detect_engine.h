@@ -23,6 +23,8 @@ struct det_alert {
 	uint8_t action;     /* enum rule_action */
 	uint8_t suppressed; /* threshold suppressed the alert; the action stands */
 	int16_t frame_buf;  /* buffer id of a frame:* buffer the rule inspected, -1 */
+	sw_addr block_addr; /* `block`: this address is to be blocked ... */
+	uint32_t block_secs;/* ... for so long (0: no block) */
 };
 
 struct det_result {
@@ -70,6 +72,11 @@ const struct detect_stats *detect_engine_stats(const struct detect_engine *de);
  * Returns res->n. */
 int detect_eval(struct detect_engine *de, struct det_thread *t, const struct det_msg *m,
                 struct det_result *res);
+
+/* Instance idx of rule buffer rb for m, transforms applied (the output may
+ * live in t's scratch until the next call). 1, or 0 when there is none. */
+int detect_buffer_instance(const struct det_msg *m, const struct rule_buf *rb, uint32_t idx,
+                           const uint8_t **p, uint32_t *len, struct det_thread *t);
 
 int detect_thread_init(struct det_thread *t);
 void detect_thread_free(struct det_thread *t);

@@ -32,6 +32,21 @@ static int set(const uint8_t **p, uint32_t *len, sw_str s)
 	return 1;
 }
 
+/*
+ * The body as inspected: over UDP a Content-Length shorter than the
+ * datagram leaves bytes that RFC 3261 §18.3 says to discard, but lenient
+ * user agents read them (and an attacker can hide there behind a short
+ * Content-Length), so the inspected body runs to the end of what the
+ * parser counted as this message - as Suricata inspects it.
+ */
+static sw_str insp_body(const struct sip_msg *s)
+{
+	const char *end = s->base + s->len;
+	if (!s->body.p || s->body.p > end)
+		return s->body;
+	return sw_str_make(s->body.p, (size_t)(end - s->body.p));
+}
+
 /* ---- start line ---- */
 
 static int get_method(const struct det_msg *m, unsigned id, uint32_t idx, const uint8_t **p,
@@ -152,7 +167,7 @@ static int get_headers(const struct det_msg *m, unsigned id, uint32_t idx, const
 static int get_body(const struct det_msg *m, unsigned id, uint32_t idx, const uint8_t **p,
                     uint32_t *len, struct det_thread *t)
 {
-	return idx == 0 ? set(p, len, m->sip->body) : 0;
+	return idx == 0 ? set(p, len, insp_body(m->sip)) : 0;
 }
 
 /* sip.header:<name> - the buffer name carries the header name. */
@@ -204,7 +219,7 @@ static int get_frame(const struct det_msg *m, unsigned id, uint32_t idx, const u
 		return set(p, len, frame_line(s));
 	if (strcmp(bn, "headers") == 0)
 		return set(p, len, header_section(s));
-	return s->body.len ? set(p, len, s->body) : 0;
+	return insp_body(s).len ? set(p, len, insp_body(s)) : 0;
 }
 
 /* ---- SDP ---- */
@@ -221,8 +236,8 @@ static int sdp_line(const struct det_msg *m, char c, int media, uint32_t idx, co
 	int in_media = 0;
 	if (!m->sdp)
 		return 0;
-	b = m->sip->body.p;
-	end = b + m->sip->body.len;
+	b = insp_body(m->sip).p;
+	end = b + insp_body(m->sip).len;
 	while (b < end) {
 		const char *nl = memchr(b, '\n', (size_t)(end - b));
 		const char *le = nl ? nl : end;

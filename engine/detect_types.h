@@ -126,6 +126,7 @@ struct rule {
 	uint8_t proto;       /* enum rule_proto */
 	uint8_t bidir;       /* "<>" */
 	uint8_t noalert;
+	uint8_t needs_sip;   /* set by setups whose condition exists only on SIP messages */
 	struct addr_set src, dst;
 	struct port_set sport, dport;
 
@@ -171,6 +172,7 @@ struct rule {
 #define KW_NEGATABLE 0x0200u /* value may start with '!' (setup handles it) */
 #define KW_NEEDS_SIP 0x0400u /* only meaningful on SIP messages */
 #define KW_NEEDS_RTP 0x0800u /* only meaningful on RTP packets */
+#define KW_LATE      0x1000u /* KW_MATCH evaluated after the buffers (counters) */
 
 struct det_msg;
 struct det_thread;

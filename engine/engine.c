@@ -27,6 +27,9 @@
 #include "log.h"
 #include "sdp_parse.h"
 #include "sip_frame.h"
+#include "block.h"
+#include "detect_engine.h"
+#include "eve_alert.h"
 #include "sip_parse.h"
 #include "sip_state.h"
 #include "stats.h"
@@ -44,6 +47,15 @@ struct engine {
 	struct sip_header *hdrs;
 	size_t hdr_cap;
 	struct sdp_session sdp;
+
+	struct detect_engine *de; /* NULL: no rules */
+	struct block_table *blocks;
+	struct det_thread dt;
+	uint8_t verdict_drop;     /* the packet being processed is to be dropped */
+	uint8_t in_msg;           /* inside sip_state_message(): collect its anomalies */
+	uint8_t n_msg_anom;
+	uint16_t msg_anom[SIP_MAX_ANOM + SDP_MAX_ANOM + 8];
+	uint32_t rules_loaded, rules_inactive;
 
 	sw_time now, first_ts, next_tick, next_stats;
 	uint8_t started;
@@ -147,6 +159,79 @@ static void flush_packet_anomalies(struct engine *e, packet *p)
 }
 
 /* ------------------------------------------------------------------ */
+/* Detection                                                           */
+
+/* Evaluates the rules on m; logs the alerts; a drop/reject rule makes the
+ * packet being processed a drop (inline it is not forwarded; offline the
+ * drop record says it would not have been). */
+static void run_detect(struct engine *e, const struct det_msg *m)
+{
+	struct det_result res;
+	if (!detect_eval(e->de, &e->dt, m, &res) && !res.drop)
+		return;
+	for (unsigned i = 0; i < res.n; i++) {
+		if (!res.a[i].suppressed) {
+			e->st.alerts++;
+			eve_write_alert(&e->eve, m, &res.a[i]);
+		}
+		if (res.a[i].block_secs &&
+		    block_add(e->blocks, &res.a[i].block_addr, m->ts, res.a[i].block_secs,
+		              res.a[i].r->gid, res.a[i].r->sid) == 1)
+			eve_write_block(&e->eve, m->ts, &res.a[i].block_addr, "block",
+			                res.a[i].block_secs, res.a[i].r, 0);
+	}
+	if (res.drop)
+		e->verdict_drop = 1;
+}
+
+/* Packet rules: once per IP packet (after its flow and app layer, so
+ * flow state such as "established" includes this packet). */
+static void detect_packet(struct engine *e, packet *p)
+{
+	struct det_msg dm;
+	memset(&dm, 0, sizeof(dm));
+	dm.kind = DM_PACKET;
+	dm.to_server = p->dir == 0;
+	dm.l4 = p->proto;
+	dm.src = &p->src;
+	dm.dst = &p->dst;
+	dm.sport = p->sport;
+	dm.dport = p->dport;
+	dm.pkt = p;
+	dm.flow = p->flow;
+	dm.anom = p->anom;
+	dm.n_anom = p->anom_n;
+	dm.ts = p->ts;
+	run_detect(e, &dm);
+}
+
+static void on_unblock(void *ud, const struct block_info *b)
+{
+	struct engine *e = ud;
+	eve_write_block(&e->eve, e->now, &b->addr, "unblock", 0, NULL, b->dropped);
+}
+
+static void verdict_log(struct engine *e, packet *p, const char *reason)
+{
+	struct det_msg dm;
+	if (!e->verdict_drop)
+		return;
+	e->st.drops++;
+	memset(&dm, 0, sizeof(dm));
+	dm.kind = DM_PACKET;
+	dm.to_server = p->dir == 0;
+	dm.l4 = p->proto;
+	dm.src = &p->src;
+	dm.dst = &p->dst;
+	dm.sport = p->sport;
+	dm.dport = p->dport;
+	dm.pkt = p;
+	dm.flow = p->flow;
+	dm.ts = p->ts;
+	eve_write_drop(&e->eve, &dm, reason);
+}
+
+/* ------------------------------------------------------------------ */
 /* SIP                                                                 */
 
 static int body_is_sdp(const struct sip_msg *m)
@@ -241,8 +326,39 @@ static void sip_message_parsed(struct engine *e, struct flow *f, int dir, const 
 		for (unsigned i = 0; i < e->sdp.n_anom && i < SDP_MAX_ANOM; i++)
 			emit_anomaly_sip(e, &h, e->sdp.anom[i], -1, m->call_id);
 	}
+	/* The message's anomalies, for rules: parser, SDP, then call state. */
+	e->n_msg_anom = 0;
+	for (unsigned i = 0; i < m->n_anom && i < SIP_MAX_ANOM; i++)
+		e->msg_anom[e->n_msg_anom++] = m->anom[i];
+	if (sdp)
+		for (unsigned i = 0; i < e->sdp.n_anom && i < SDP_MAX_ANOM; i++)
+			e->msg_anom[e->n_msg_anom++] = e->sdp.anom[i];
+	e->in_msg = 1;
 	sip_state_message(e->sip, m, sdp, &ctx, &res);
+	e->in_msg = 0;
 	f->tx_count++;
+	if (e->de && e->cur) {
+		struct det_msg dm;
+		memset(&dm, 0, sizeof(dm));
+		dm.kind = DM_SIP;
+		dm.to_server = dir == 0;
+		dm.l4 = ctx.proto;
+		dm.src = &ctx.src;
+		dm.dst = &ctx.dst;
+		dm.sport = ctx.sport;
+		dm.dport = ctx.dport;
+		dm.pkt = e->cur;
+		dm.flow = f;
+		dm.sip = m;
+		dm.sdp = sdp;
+		dm.state = &res;
+		dm.raw = (const uint8_t *)m->base;
+		dm.raw_len = m->len;
+		dm.anom = e->msg_anom;
+		dm.n_anom = e->n_msg_anom;
+		dm.ts = ctx.ts;
+		run_detect(e, &dm);
+	}
 }
 
 /* UDP datagram on a SIP flow: every message in it is parsed, once. */
@@ -478,6 +594,8 @@ static void on_state_anomaly(void *ud, const struct sip_msg_ctx *ctx, unsigned i
 {
 	struct engine *e = ud;
 	struct eve_hdr h;
+	if (e->in_msg && e->n_msg_anom < SW_ARRAY_SIZE(e->msg_anom))
+		e->msg_anom[e->n_msg_anom++] = (uint16_t)id;
 	if (ctx) {
 		hdr_from_ctx(&h, ctx);
 	} else {
@@ -502,6 +620,9 @@ static void write_stats(struct engine *e)
 		.defrag = defrag_get_stats(e->df),
 		.stream = stream_get_stats(e->stream),
 		.sip = e->sip ? sip_state_get_stats(e->sip) : &e->sip_final,
+		.detect = e->de ? detect_engine_stats(e->de) : NULL,
+		.rules_loaded = e->rules_loaded,
+		.rules_inactive = e->rules_inactive,
 		.eve = &e->eve,
 	};
 	eve_write_stats(&e->eve, &s);
@@ -512,6 +633,7 @@ static void run_timers(struct engine *e)
 	flow_timeout_sweep(e->ft, e->now);
 	defrag_timeout(e->df, e->now);
 	sip_state_tick(e->sip, e->now);
+	block_expire(e->blocks, e->now, on_unblock, e);
 }
 
 static void advance_time(struct engine *e, sw_time ts)
@@ -646,6 +768,13 @@ static void process_ip(struct engine *e, packet *p)
 	}
 	if (p->flags & PKT_INVALID)
 		return;
+	/* A blocked source: dropped before any inspection (it never reaches
+	 * the protected side, so it must not change the call state either). */
+	if (block_lookup(e->blocks, &p->src, p->ts)) {
+		e->verdict_drop = 1;
+		verdict_log(e, p, "blocked");
+		return;
+	}
 	f = flow_handle_packet(e->ft, p);
 	if (!f)
 		return;
@@ -653,10 +782,14 @@ static void process_ip(struct engine *e, packet *p)
 		handle_udp(e, p);
 	else if (p->proto == IPPROTO_TCP)
 		stream_tcp_packet(e->stream, p, on_stream_data, on_stream_gap, e);
+	if (e->de)
+		detect_packet(e, p);
+	verdict_log(e, p, "rules");
 }
 
-void engine_packet(struct engine *e, packet *p)
+int engine_packet(struct engine *e, packet *p)
 {
+	e->verdict_drop = 0;
 	e->st.pkts++;
 	e->st.bytes += p->wirelen;
 	if (p->wirelen > e->st.max_pkt_size)
@@ -672,7 +805,7 @@ void engine_packet(struct engine *e, packet *p)
 			e->st.non_ip++;
 		flush_packet_anomalies(e, p);
 		e->cur = NULL;
-		return;
+		return 0;
 	}
 	count_decoded(e, p);
 	checksum_policy(e, p);
@@ -693,11 +826,12 @@ void engine_packet(struct engine *e, packet *p)
 			flush_packet_anomalies(e, &whole);
 		}
 		e->cur = NULL;
-		return;
+		return e->verdict_drop;
 	}
 	process_ip(e, p);
 	flush_packet_anomalies(e, p);
 	e->cur = NULL;
+	return e->verdict_drop;
 }
 
 /* ------------------------------------------------------------------ */
@@ -785,8 +919,9 @@ struct engine *engine_create(const struct sw_config *cfg, const char *logdir, ch
 
 	e->hdr_cap = cfg->sip.max_headers;
 	e->hdrs = calloc(e->hdr_cap, sizeof(*e->hdrs));
+	e->blocks = block_table_create(cfg->detect.max_blocks);
 
-	if (!e->ft || !e->df || !e->stream || !e->framer || !e->sip || !e->hdrs) {
+	if (!e->ft || !e->df || !e->stream || !e->framer || !e->sip || !e->hdrs || !e->blocks) {
 		snprintf(err, cap, "out of memory creating tables (check the configured limits)");
 		goto fail;
 	}
@@ -794,6 +929,24 @@ struct engine *engine_create(const struct sw_config *cfg, const char *logdir, ch
 fail:
 	engine_destroy(e);
 	return NULL;
+}
+
+int engine_load_rules(struct engine *e, const char *const *paths, unsigned n, FILE *errs,
+                      unsigned *n_errors)
+{
+	struct detect_load_opts o = { .cfg = e->cfg, .errs = errs };
+	struct detect_engine *de = detect_engine_load(paths, n, &o, n_errors);
+	if (!de)
+		return -1;
+	if (!e->dt.payload && detect_thread_init(&e->dt) != 0) {
+		detect_engine_free(de);
+		return -1;
+	}
+	detect_engine_free(e->de);
+	e->de = de;
+	e->rules_loaded = detect_engine_rule_count(de);
+	e->rules_inactive = detect_engine_inactive_count(de);
+	return 0;
 }
 
 void engine_set_pcap_filename(struct engine *e, const char *name)
@@ -830,6 +983,9 @@ void engine_destroy(struct engine *e)
 	defrag_destroy(e->df);
 	stream_destroy(e->stream);
 	sip_frame_destroy(e->framer);
+	detect_engine_free(e->de);
+	detect_thread_free(&e->dt);
+	block_table_free(e->blocks);
 	free(e->hdrs);
 	eve_close(&e->eve);
 	free(e);

@@ -11,6 +11,7 @@
 #define SW_ENGINE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "packet.h"
 
@@ -25,7 +26,16 @@ struct engine;
 struct engine *engine_create(const struct sw_config *cfg, const char *logdir, char *err,
                              size_t cap);
 /* Processes one captured packet. Never fails: problems become anomalies. */
-void engine_packet(struct engine *e, packet *p);
+/* Processes one captured packet. Returns 1 if rules say it is to be dropped
+ * (inline: not forwarded), 0 to accept it. */
+int engine_packet(struct engine *e, packet *p);
+/*
+ * Loads rule files paths[0..n) and swaps them in for the running rules.
+ * On any error (printed to errs with FILE:LINE:COL) the running rules stay
+ * and -1 is returned; *n_errors gets the count.
+ */
+int engine_load_rules(struct engine *e, const char *const *paths, unsigned n, FILE *errs,
+                      unsigned *n_errors);
 /* Tells the engine which capture file packets come from (EVE pcap_filename). */
 void engine_set_pcap_filename(struct engine *e, const char *name);
 /* Ends every flow, transaction and dialog (reason "shutdown") and writes final stats. */

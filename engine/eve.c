@@ -8,6 +8,7 @@ static const char *const eve_type_names[EVE_T__COUNT] = {
 	[EVE_T_SIP] = "sip",         [EVE_T_CALL] = "call",   [EVE_T_FLOW] = "flow",
 	[EVE_T_ANOMALY] = "anomaly", [EVE_T_STATS] = "stats", [EVE_T_ALERT] = "alert",
 	[EVE_T_DROP] = "drop",
+	[EVE_T_BLOCK] = "block",
 };
 
 const char *eve_type_name(enum eve_type t)

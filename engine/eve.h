@@ -24,6 +24,7 @@ enum eve_type {
 	EVE_T_STATS,
 	EVE_T_ALERT,
 	EVE_T_DROP,
+	EVE_T_BLOCK,
 	EVE_T__COUNT
 };
 

@@ -16,6 +16,7 @@ struct flow_stats;
 struct defrag_stats;
 struct stream_stats;
 struct sip_state_stats;
+struct detect_stats;
 
 /* `flow` record for a flow leaving the table at packet time now. */
 void eve_write_flow(struct eve *e, const struct flow *f, enum flow_end_reason why, sw_time now);
@@ -33,6 +34,8 @@ struct eve_stats_src {
 	const struct defrag_stats *defrag;
 	const struct stream_stats *stream;
 	const struct sip_state_stats *sip;
+	const struct detect_stats *detect; /* NULL: no rules loaded */
+	uint32_t rules_loaded, rules_inactive;
 	const struct eve *eve;
 };
 void eve_write_stats(struct eve *e, const struct eve_stats_src *s);

@@ -5,6 +5,7 @@
  * anomalies by name, state tables, evictions and memcap hits.
  */
 #include "defrag.h"
+#include "detect_engine.h"
 #include "eve_out.h"
 #include "sip_state.h"
 #include "stream_tcp.h"
@@ -197,6 +198,26 @@ void eve_write_stats(struct eve *e, const struct eve_stats_src *s)
 	if (s->stream)
 		eve_stats_stream(j, s->stream);
 
+	if (s->detect) {
+		/* Suricata's detect object, sipwire's detail in sipwire.detect. */
+		json_open_object(j, "detect");
+		json_set_uint(j, "alert", st->alerts);
+		json_set_uint(j, "alert_queue_overflow", s->detect->alerts_lost);
+		json_set_uint(j, "alerts_suppressed", s->detect->suppressed);
+		json_open_array(j, "engines");
+		json_open_object(j, NULL);
+		json_set_uint(j, "id", 0);
+		json_set_uint(j, "rules_loaded", s->rules_loaded);
+		json_set_uint(j, "rules_failed", 0);
+		json_set_uint(j, "rules_skipped", s->rules_inactive);
+		json_close_object(j);
+		json_close_array(j);
+		json_close_object(j);
+	}
+	json_open_object(j, "ips");
+	json_set_uint(j, "blocked", st->drops);
+	json_close_object(j);
+
 	json_open_object(j, "app_layer");
 	json_open_object(j, "flow");
 	json_set_uint(j, "sip_udp", st->sip_udp_flows);
@@ -214,6 +235,16 @@ void eve_write_stats(struct eve *e, const struct eve_stats_src *s)
 	if (s->sip)
 		eve_stats_sip_state(j, s->sip);
 	write_anomalies(j, st);
+	if (s->detect) {
+		json_open_object(j, "detect");
+		json_set_uint(j, "rules_loaded", s->rules_loaded);
+		json_set_uint(j, "rules_inactive", s->rules_inactive);
+		json_set_uint(j, "evaluated", s->detect->evaluated);
+		json_set_uint(j, "prefilter_skipped", s->detect->prefilter_skipped);
+		json_set_uint(j, "matches", s->detect->matches);
+		json_set_uint(j, "drops", st->drops);
+		json_close_object(j);
+	}
 	json_open_object(j, "eve");
 	for (int t = 0; t < EVE_T__COUNT; t++)
 		json_set_uint(j, eve_type_name(t), s->eve->records[t]);

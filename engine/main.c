@@ -3,7 +3,9 @@
  *   -r PATH   read a pcap/pcapng file or a directory of them
  *   -l DIR    log directory (EVE JSON is written there)
  *   -c FILE   YAML configuration
- *   -T        test the configuration and exit (0 good, 1 bad)
+ *   -S FILE   load rules from FILE only (repeatable; replaces detect.rule-files)
+ *   -s FILE   load rules from FILE in addition to the configured ones
+ *   -T        test the configuration and rules and exit (0 good, 1 bad)
  *   -v        more verbose (repeatable)
  *   --set k=v override one configuration key
  */
@@ -16,6 +18,8 @@
 
 #include "capture.h"
 #include "config.h"
+#include "detect.h"
+#include "detect_engine.h"
 #include "engine.h"
 #include "log.h"
 
@@ -32,7 +36,11 @@ static void usage(FILE *out)
 	        "  -r PATH           read packets from a pcap/pcapng file or a directory of them\n"
 	        "  -l DIR            write logs (eve.json) into DIR (default: current directory)\n"
 	        "  -c FILE           load YAML configuration FILE (built-in defaults otherwise)\n"
-	        "  -T                test the configuration and exit: 0 if good, 1 if not\n"
+	        "  -S FILE           load rules from FILE only (repeatable; replaces the\n"
+	        "                    configured detect.rule-files)\n"
+	        "  -s FILE           load rules from FILE as well as the configured ones\n"
+	        "  -T                test the configuration and rules and exit: 0 if good, 1 if not\n"
+	        "  --list-keywords   list the rule keywords and exit\n"
 	        "  -v                verbose: -v info, -vv debug\n"
 	        "  --set KEY=VALUE   override a configuration key, e.g. --set flow.max-flows=1000\n"
 	        "  --dump-config     print the effective configuration as YAML and exit\n"
@@ -41,6 +49,45 @@ static void usage(FILE *out)
 	        "\n"
 	        "Exit status: 0 on success; 1 on a usage, configuration or capture error\n"
 	        "(including a truncated or corrupt capture, processed up to the damage).\n");
+}
+
+static void list_keywords(void)
+{
+	detect_kw_setup();
+	for (unsigned i = 0; i < detect_kw_count(); i++) {
+		const struct det_kw *k = detect_kw_get(i);
+		printf("%-28s %s\n", k->name, k->help ? k->help : "");
+	}
+}
+
+/*
+ * The rule files to load: -S files only, or the configured rule-files
+ * (relative names under default-rule-path), then -s files. Returns the
+ * count; names are stored in out (pointers into argv/cfg or buf).
+ */
+static unsigned rule_paths(const struct sw_config *cfg, const char *const *excl, int n_excl,
+                           const char *const *add, int n_add, const char **out, char (*buf)[4096])
+{
+	unsigned n = 0;
+	if (n_excl) {
+		for (int i = 0; i < n_excl; i++)
+			out[n++] = excl[i];
+	} else {
+		for (unsigned i = 0; i < cfg->detect.n_rule_files; i++) {
+			const char *f = cfg->detect.rule_files[i];
+			if (f[0] == '/' || !cfg->detect.default_rule_path ||
+			    !cfg->detect.default_rule_path[0]) {
+				out[n++] = f;
+			} else {
+				snprintf(buf[n], sizeof(buf[n]), "%s/%s", cfg->detect.default_rule_path, f);
+				out[n] = buf[n];
+				n++;
+			}
+		}
+	}
+	for (int i = 0; i < n_add; i++)
+		out[n++] = add[i];
+	return n;
 }
 
 static int ensure_dir(const char *dir)
@@ -81,8 +128,9 @@ static int on_packet(void *ud, packet *p)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "set", required_argument, NULL, 's' },
+		{ "set", required_argument, NULL, 'E' },
 		{ "dump-config", no_argument, NULL, 'D' },
+		{ "list-keywords", no_argument, NULL, 'K' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -90,11 +138,27 @@ int main(int argc, char **argv)
 	struct sw_config cfg;
 	const char *rpath = NULL, *logdir = ".", *cfgpath = NULL;
 	const char *sets[64];
+	const char *rules_excl[64], *rules_add[64];
+	int n_excl = 0, n_add = 0;
 	int nsets = 0, test_only = 0, dump = 0, verbose = 0, ch, rc = 0;
 	char err[1024];
 
-	while ((ch = getopt_long(argc, argv, "r:l:c:TvVh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:l:c:S:s:TvVh", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'S':
+		case 's':
+			if ((ch == 'S' ? n_excl : n_add) == 64) {
+				fprintf(stderr, "sipwire: too many -%c options (max 64)\n", ch);
+				return 1;
+			}
+			if (ch == 'S')
+				rules_excl[n_excl++] = optarg;
+			else
+				rules_add[n_add++] = optarg;
+			break;
+		case 'K':
+			list_keywords();
+			return 0;
 		case 'r':
 			rpath = optarg;
 			break;
@@ -110,7 +174,7 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose++;
 			break;
-		case 's':
+		case 'E':
 			if (nsets == (int)SW_ARRAY_SIZE(sets)) {
 				fprintf(stderr, "sipwire: too many --set options (max %zu)\n",
 				        SW_ARRAY_SIZE(sets));
@@ -157,9 +221,25 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 0;
 	}
+	static char pathbuf[CFG_MAX_LIST + 64][4096];
+	const char *rpaths[CFG_MAX_LIST + 128];
+	unsigned n_rules = rule_paths(&cfg, rules_excl, n_excl, rules_add, n_add, rpaths, pathbuf);
 	if (test_only) {
+		struct detect_load_opts o = { .cfg = &cfg, .errs = stderr };
+		unsigned nerr = 0;
+		struct detect_engine *de = n_rules ? detect_engine_load(rpaths, n_rules, &o, &nerr) : NULL;
+		if (n_rules && !de) {
+			fprintf(stderr, "sipwire: %u error%s in the rules: nothing loaded\n", nerr,
+			        nerr == 1 ? "" : "s");
+			config_free(&cfg);
+			return 1;
+		}
+		if (de)
+			fprintf(stderr, "sipwire: %u rules loaded (%u inactive: protocols not inspected)\n",
+			        detect_engine_rule_count(de), detect_engine_inactive_count(de));
 		fprintf(stderr, "sipwire: configuration %s is valid\n",
 		        cfgpath ? cfgpath : "(built-in defaults)");
+		detect_engine_free(de);
 		config_free(&cfg);
 		return 0;
 	}
@@ -186,6 +266,16 @@ int main(int argc, char **argv)
 		capture_pcap_close(cap);
 		config_free(&cfg);
 		return 1;
+	}
+	if (n_rules) {
+		unsigned nerr = 0;
+		if (engine_load_rules(eng, rpaths, n_rules, stderr, &nerr) != 0) {
+			fprintf(stderr, "sipwire: %u error%s in the rules\n", nerr, nerr == 1 ? "" : "s");
+			engine_destroy(eng);
+			capture_pcap_close(cap);
+			config_free(&cfg);
+			return 1;
+		}
 	}
 	struct run_ctx run = { eng, cap, NULL };
 	if (capture_pcap_run(cap, on_packet, &run, err, sizeof(err)) != 0) {

@@ -30,6 +30,9 @@ struct sw_stats {
 	uint64_t rtp_pkts, rtp_bytes, rtcp_pkts, rtp_not_rtp;
 	uint64_t rtp_ssrc_changes;
 
+	uint64_t alerts;           /* alert records written */
+	uint64_t drops;            /* packets dropped (offline: that would have been) */
+
 	uint64_t anomalies[ANOM__COUNT];
 	uint64_t anomalies_lost;
 	uint64_t eve_records;

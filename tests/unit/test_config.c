@@ -80,9 +80,9 @@ static void test_defaults(void **state)
 	assert_int_equal(c.sip.registration_max_expires, 86400);
 	assert_int_equal(c.outputs.eve.enabled, 1);
 	assert_string_equal(c.outputs.eve.filename, "eve.json");
-	assert_int_equal(c.outputs.eve.n_types, 7);
+	assert_int_equal(c.outputs.eve.n_types, 8);
 	assert_string_equal(c.outputs.eve.types[0], "alert");
-	assert_string_equal(c.outputs.eve.types[6], "stats");
+	assert_string_equal(c.outputs.eve.types[7], "stats");
 	assert_int_equal(c.detect.n_rule_files, 0);
 	assert_string_equal(c.detect.default_rule_path, "rules");
 	assert_string_equal(c.detect.classification_file, "rules/classification.config");
@@ -539,7 +539,7 @@ static void test_dump_text(void **state)
 	assert_non_null(strstr(text, "\n  max-flows: 65536\n"));
 	assert_non_null(strstr(text, "\n  timeouts:\n    # idle UDP flow lifetime"));
 	assert_non_null(strstr(text, "\n    filename: \"eve.json\"\n"));
-	assert_non_null(strstr(text, "\n    types: [alert, drop, sip, call, flow, anomaly, stats]\n"));
+	assert_non_null(strstr(text, "\n    types: [alert, drop, block, sip, call, flow, anomaly, stats]\n"));
 	assert_non_null(strstr(text, "\n    EXTERNAL_NET: \"!$HOME_NET\"\n"));
 	free(text);
 	config_free(&a);
