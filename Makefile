@@ -27,7 +27,7 @@ endif
 
 CFLAGS  ?=
 CFLAGS  += $(CFLAGS_BASE)
-LDLIBS  += -lpcap -lpcre2-8 -lyaml -lhs -lm
+LDLIBS  += -lpcap -lpcre2-8 -lyaml -lhs -lcrypto -lm
 
 ifeq ($(V),1)
 Q :=
@@ -112,7 +112,7 @@ $(BUILD)/tools/%: tools/%.c $(LIB)
 
 # Per-tool extra libraries.
 $(BUILD)/tools/bench_parse: EXTRA_LIBS := -lh2o-evloop
-$(BUILD)/tools/sipgen: EXTRA_LIBS := -lcrypto
+# (sipgen needs libcrypto too: in LDLIBS)
 
 tools: $(TOOL_BIN)
 

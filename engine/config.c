@@ -87,6 +87,8 @@ static const struct cfg_key keys[] = {
 	  "directory that relative rule-files names are looked up in" },
 	{ "detect.rule-files", CT_LIST, OFF(detect.rule_files), OFF(detect.n_rule_files), 0, 0, "[]",
 	  "rule files loaded at start and on reload (-S replaces this list)" },
+	{ "detect.signatures-path", CT_STR, OFF(detect.signatures_path), 0, 0, 0, "signatures",
+	  "directory that relative data set files (dataset:...,load FILE) are looked up in" },
 	{ "detect.classification-file", CT_STR, OFF(detect.classification_file), 0, 0, 0,
 	  "rules/classification.config", "classtype names, descriptions and priorities" },
 	{ "detect.max-rules", CT_U32, OFF(detect.max_rules), 0, 1, 10000000, "100000",

@@ -60,6 +60,7 @@ struct sw_config {
 		char *rule_files[CFG_MAX_LIST];
 		unsigned n_rule_files;
 		char *classification_file;
+		char *signatures_path;
 		uint32_t max_rules;
 		uint32_t max_thresholds;
 		uint32_t max_counters;

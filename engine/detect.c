@@ -167,6 +167,7 @@ struct detect_engine *detect_engine_load(const char *const *paths, unsigned n,
 	c.port_vars = cfg->vars.port_groups;
 	c.n_port_vars = cfg->vars.n_port_groups;
 	c.max_rules = cfg->detect.max_rules;
+	c.signatures_path = cfg->detect.signatures_path;
 	c.errs = o->errs;
 	if (!cf)
 		cf = cfg->detect.classification_file;
@@ -504,4 +505,5 @@ void detect_kw_setup(void)
 	detect_transform_register();
 	detect_anomaly_register();
 	detect_call_register();
+	detect_dataset_register();
 }

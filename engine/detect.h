@@ -169,5 +169,6 @@ void detect_transform_register(void);
 void detect_threshold_register(void);
 void detect_anomaly_register(void);
 void detect_call_register(void);
+void detect_dataset_register(void);
 
 #endif

@@ -128,6 +128,36 @@ HDR_GETTER(get_cseq, SIP_H_CSEQ)
 HDR_GETTER(get_contact, SIP_H_CONTACT)
 HDR_GETTER(get_server, SIP_H_SERVER)
 
+/* User parts of the decoded URIs (first From/To, the Request-URI) and the
+ * username of the first Authorization/Proxy-Authorization. */
+static int get_from_user(const struct det_msg *m, unsigned id, uint32_t idx, const uint8_t **p,
+                         uint32_t *len, struct det_thread *t)
+{
+	return idx == 0 && m->sip->from.uri.user.len ? set(p, len, m->sip->from.uri.user) : 0;
+}
+
+static int get_to_user(const struct det_msg *m, unsigned id, uint32_t idx, const uint8_t **p,
+                       uint32_t *len, struct det_thread *t)
+{
+	return idx == 0 && m->sip->to.uri.user.len ? set(p, len, m->sip->to.uri.user) : 0;
+}
+
+static int get_ruri_user(const struct det_msg *m, unsigned id, uint32_t idx, const uint8_t **p,
+                         uint32_t *len, struct det_thread *t)
+{
+	return idx == 0 && m->sip->is_request && m->sip->ruri.user.len
+	               ? set(p, len, m->sip->ruri.user)
+	               : 0;
+}
+
+static int get_auth_user(const struct det_msg *m, unsigned id, uint32_t idx, const uint8_t **p,
+                         uint32_t *len, struct det_thread *t)
+{
+	return idx == 0 && m->sip->authz.present && m->sip->authz.username.len
+	               ? set(p, len, m->sip->authz.username)
+	               : 0;
+}
+
 /* Authorization, then Proxy-Authorization occurrences. */
 static int get_authorization(const struct det_msg *m, unsigned id, uint32_t idx,
                              const uint8_t **p, uint32_t *len, struct det_thread *t)
@@ -311,6 +341,10 @@ static const struct sipbuf sip_bufs[] = {
 	{ "sip.cseq", get_cseq, "CSeq value(s)" },
 	{ "sip.contact", get_contact, "Contact value(s) (also m:)" },
 	{ "sip.authorization", get_authorization, "Authorization / Proxy-Authorization value(s)" },
+	{ "sip.from_user", get_from_user, "user part of the From URI" },
+	{ "sip.to_user", get_to_user, "user part of the To URI" },
+	{ "sip.ruri_user", get_ruri_user, "user part of the Request-URI (the dialled number)" },
+	{ "sip.auth_user", get_auth_user, "username of the Authorization header" },
 	{ "sip.headers", get_headers, "all header lines (no start line, no empty line)" },
 	{ "sip.body", get_body, "message body" },
 };

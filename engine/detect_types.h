@@ -29,7 +29,7 @@
 /* Error of a keyword setup or a sub-parser: what is wrong and where, as a
  * byte offset inside the text the function was given. The rule parser
  * turns it into FILE:LINE:COLUMN. */
-#define RULE_ERR_MAX 240
+#define RULE_ERR_MAX 400
 struct rule_err {
 	uint32_t off;
 	char msg[RULE_ERR_MAX];
@@ -100,6 +100,7 @@ struct rule_buf {
 	uint16_t buf_id;        /* detect buffer registry id (DBUF_*) */
 	uint8_t n_xform;
 	uint16_t xform[RULE_MAX_XFORM]; /* keyword ids of KW_TRANSFORM keywords */
+	uint8_t n_match;        /* KW_MATCH keywords testing this buffer (dataset) */
 	struct sm_list pm;      /* payload sigmatches, in rule order */
 };
 

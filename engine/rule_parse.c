@@ -195,7 +195,7 @@ static int finish_rule(struct rule *r, const char *text, size_t close_off, struc
 	if (r->gid == 0)
 		r->gid = 1;
 	for (unsigned i = 0; i < r->n_bufs; i++) {
-		if (r->bufs[i].pm.n == 0 && r->bufs[i].buf_id != DBUF_PKT)
+		if (r->bufs[i].pm.n == 0 && !r->bufs[i].n_match && r->bufs[i].buf_id != DBUF_PKT)
 			return rule_errf(e, (uint32_t)close_off,
 			                 "sticky buffer '%s' is followed by no content, pcre or other "
 			                 "payload keyword",

@@ -25,6 +25,7 @@ struct rule_load_ctx {
 	unsigned n_port_vars;
 	const struct class_table *classes; /* NULL: classtype is an error */
 	uint32_t max_rules;                /* 0 = no cap */
+	const char *signatures_path;       /* where relative data set files are */
 	FILE *errs;                        /* "FILE:LINE:COL: error: ..." lines */
 };
 

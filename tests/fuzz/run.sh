@@ -28,7 +28,7 @@ CC=${FUZZ_CC:-clang}
 SECS=${FUZZ_SECONDS:-60}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-std=gnu11 -O1 -g -fno-omit-frame-pointer -D_GNU_SOURCE -fno-strict-aliasing -Iengine -Wall -Wno-unused-parameter"
-LIBS="-lpcap -lpcre2-8 -lyaml -lm"
+LIBS="-lpcap -lpcre2-8 -lyaml -lhs -lcrypto -lm"
 
 if ! command -v "$CC" >/dev/null; then
 	echo "not ok - make fuzz: $CC not found (make deps installs clang)"
