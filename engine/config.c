@@ -85,7 +85,8 @@ static const struct cfg_key keys[] = {
 	  31536000, "86400", "cap on a registration's lifetime" },
 	{ "detect.default-rule-path", CT_STR, OFF(detect.default_rule_path), 0, 0, 0, "rules",
 	  "directory that relative rule-files names are looked up in" },
-	{ "detect.rule-files", CT_LIST, OFF(detect.rule_files), OFF(detect.n_rule_files), 0, 0, "[]",
+	{ "detect.rule-files", CT_LIST, OFF(detect.rule_files), OFF(detect.n_rule_files), 0, 0,
+	  "[sipwire.rules, anomaly.rules]",
 	  "rule files loaded at start and on reload (-S replaces this list)" },
 	{ "detect.signatures-path", CT_STR, OFF(detect.signatures_path), 0, 0, 0, "signatures",
 	  "directory that relative data set files (dataset:...,load FILE) are looked up in" },
@@ -97,6 +98,8 @@ static const struct cfg_key keys[] = {
 	  "threshold/detection_filter trackers kept at once (oldest evicted, counted)" },
 	{ "detect.max-counters", CT_U32, OFF(detect.max_counters), 0, 16, 16777216, "65536",
 	  "keys tracked by sip.rate/sip.distinct at once (least recently used evicted, counted)" },
+	{ "detect.max-xbits", CT_U32, OFF(detect.max_xbits), 0, 16, 16777216, "65536",
+	  "xbits set at once (oldest evicted, counted)" },
 	{ "detect.max-blocks", CT_U32, OFF(detect.max_blocks), 0, 1, 16777216, "65536",
 	  "addresses blocked at once by `block` rules (beyond: not blocked, counted)" },
 	{ "outputs.eve.enabled", CT_BOOL, OFF(outputs.eve.enabled), 0, 0, 1, "true",
@@ -394,10 +397,13 @@ void config_defaults(struct sw_config *c)
 		if (k->type == CT_LIST) {
 			static const char *const types[] = { "alert", "drop",    "block", "sip",
 			                                     "call",  "flow",    "anomaly", "stats" };
-			if (strcmp(k->path, "outputs.eve.types") != 0)
-				continue; /* other lists start empty */
-			for (size_t t = 0; t < SW_ARRAY_SIZE(types); t++)
-				list_add(c, k, types[t], why, sizeof(why));
+			static const char *const rules[] = { "sipwire.rules", "anomaly.rules" };
+			if (strcmp(k->path, "outputs.eve.types") == 0)
+				for (size_t t = 0; t < SW_ARRAY_SIZE(types); t++)
+					list_add(c, k, types[t], why, sizeof(why));
+			else if (strcmp(k->path, "detect.rule-files") == 0)
+				for (size_t t = 0; t < SW_ARRAY_SIZE(rules); t++)
+					list_add(c, k, rules[t], why, sizeof(why));
 		} else if (k->type == CT_VARS) {
 			if (strcmp(k->path, "vars.address-groups") == 0) {
 				var_set(c, k, "HOME_NET", "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]", why,

@@ -65,6 +65,7 @@ struct sw_config {
 		uint32_t max_thresholds;
 		uint32_t max_counters;
 		uint32_t max_blocks;
+		uint32_t max_xbits;
 	} detect;
 	struct {
 		struct {

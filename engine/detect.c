@@ -506,4 +506,5 @@ void detect_kw_setup(void)
 	detect_anomaly_register();
 	detect_call_register();
 	detect_dataset_register();
+	detect_bits_register();
 }

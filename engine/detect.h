@@ -18,6 +18,7 @@ struct sip_msg;
 struct sdp_session;
 struct sip_msg_result;
 struct counter_table;
+struct xbits_table;
 
 /* ------------------------------------------------------------------ */
 /* What one evaluation looks at. */
@@ -61,6 +62,7 @@ struct det_thread {
 	uint8_t *cand;             /* prefilter candidates, one byte per rule of a group */
 	uint32_t cand_cap;
 	struct counter_table *counters; /* call-aware counters (sip.rate, sip.distinct) */
+	struct xbits_table *xbits;      /* per-host bits (owned by the engine: survive reloads) */
 	/* Set by a matching rule's `block` keyword, taken by detect_eval. */
 	const sw_addr *block_addr;
 	uint32_t block_secs;
@@ -170,5 +172,6 @@ void detect_threshold_register(void);
 void detect_anomaly_register(void);
 void detect_call_register(void);
 void detect_dataset_register(void);
+void detect_bits_register(void);
 
 #endif

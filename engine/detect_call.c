@@ -14,6 +14,9 @@
  *   sip.transaction: new | retransmission | stray_response
  *   sip.registration: rebound       a REGISTER answered 2xx that moved an
  *       AOR to a new source address (or an unregistered AOR taken over).
+ *   sip.auth: failed | challenge | ok   (final responses) failed = 401/407/
+ *       403 to a request that carried credentials (a wrong password);
+ *       challenge = 401/407 to one without; ok = 2xx to one with.
  *   sip.rate: track <key>, count N, seconds S
  *       true from the N-th time the rest of the rule matched for the key
  *       within S seconds (a window opens at the key's first match).
@@ -25,7 +28,8 @@
  *       dropped until the block expires (block/unblock EVE events).
  *
  * Keys (track): by_src, by_dst, by_from_user, by_to_user, by_ruri_user,
- * by_auth_user, by_call_id. Fields: the same names without "by_", plus
+ * by_auth_user, by_call_id (on a response, by_auth_user is the username of
+ * the request it answers). Fields: the same names without "by_", plus
  * user_agent and dst_port. A message without the key or field (no
  * Authorization for by_auth_user) does not match.
  *
@@ -85,7 +89,13 @@ static int ckey_bytes(const struct det_msg *m, int k, sw_str *out, uint8_t *tmp)
 		*out = s->is_request ? s->ruri.user : (sw_str){ 0 };
 		break;
 	case CK_AUTH_USER:
-		*out = s->authz.present ? s->authz.username : (sw_str){ 0 };
+		/* A response counts against the username its request used. */
+		if (!s->is_request)
+			*out = m->state && m->state->auth_user
+			               ? sw_str_make(m->state->auth_user, strlen(m->state->auth_user))
+			               : (sw_str){ 0 };
+		else
+			*out = s->authz.present ? s->authz.username : (sw_str){ 0 };
 		break;
 	case CK_CALL_ID:
 		*out = s->call_id;
@@ -115,7 +125,7 @@ static int ckey_parse(sw_str v, int track)
 /* ------------------------------------------------------------------ */
 /* State keywords */
 
-enum { KW_DIALOG, KW_SENDER, KW_TXN, KW_REG, KW_RATE, KW_DISTINCT, KW_BLOCK, KW__N };
+enum { KW_DIALOG, KW_SENDER, KW_TXN, KW_REG, KW_AUTH, KW_RATE, KW_DISTINCT, KW_BLOCK, KW__N };
 static int kw_ids[KW__N];
 
 #define DS_NONE       0x01u
@@ -298,6 +308,36 @@ static int match_reg(struct det_thread *t, const struct det_msg *m, const struct
 	const struct flag_ctx *c = sm->ctx;
 	int hit = m->state && m->state->reg_changed_source;
 	return hit != c->neg;
+}
+
+#define AU_FAILED 0x1u
+#define AU_CHALLENGE 0x2u
+#define AU_OK 0x4u
+
+static const struct flag_name auth_names[] = {
+	{ "failed", AU_FAILED }, { "challenge", AU_CHALLENGE }, { "ok", AU_OK },
+};
+
+static int setup_auth(struct rule *r, const char *val, uint32_t len, struct rule_err *e)
+{
+	return add_flags(r, val, len, e, KW_AUTH, auth_names, SW_ARRAY_SIZE(auth_names));
+}
+
+static int match_auth(struct det_thread *t, const struct det_msg *m, const struct rule *r,
+                      const struct sigmatch *sm)
+{
+	const struct flag_ctx *c = sm->ctx;
+	const struct sip_msg_result *st = m->state;
+	unsigned bits = 0;
+	if (!st || !m->sip || m->sip->is_request || m->sip->status < 200)
+		return 0;
+	if (st->auth_failed)
+		bits |= AU_FAILED;
+	if (st->auth_challenge)
+		bits |= AU_CHALLENGE;
+	if (st->auth_ok)
+		bits |= AU_OK;
+	return ((c->bits & bits) != 0) != c->neg;
 }
 
 /* ------------------------------------------------------------------ */
@@ -491,6 +531,9 @@ static const struct det_kw kws[KW__N] = {
 	[KW_REG] = { .name = "sip.registration", .flags = KW_MATCH | KW_VALUE | KW_NEEDS_SIP,
 	             .setup = setup_reg, .match = match_reg, .free = free,
 	             .help = "rebound: a 2xx moved an AOR to a new source" },
+	[KW_AUTH] = { .name = "sip.auth", .flags = KW_MATCH | KW_VALUE | KW_NEEDS_SIP,
+	              .setup = setup_auth, .match = match_auth, .free = free,
+	              .help = "final response to credentials: failed, challenge, ok" },
 	[KW_RATE] = { .name = "sip.rate", .flags = KW_MATCH | KW_VALUE | KW_LATE,
 	              .setup = setup_rate, .match = match_rate, .free = free,
 	              .help = "track <key>, count N, seconds S: N-th match of the key in S s" },

@@ -28,6 +28,7 @@
 #include "sdp_parse.h"
 #include "sip_frame.h"
 #include "block.h"
+#include "detect_bits.h"
 #include "detect_engine.h"
 #include "eve_alert.h"
 #include "sip_parse.h"
@@ -50,6 +51,7 @@ struct engine {
 
 	struct detect_engine *de; /* NULL: no rules */
 	struct block_table *blocks;
+	struct xbits_table *xbits;
 	struct det_thread dt;
 	uint8_t verdict_drop;     /* the packet being processed is to be dropped */
 	uint8_t in_msg;           /* inside sip_state_message(): collect its anomalies */
@@ -768,16 +770,17 @@ static void process_ip(struct engine *e, packet *p)
 	}
 	if (p->flags & PKT_INVALID)
 		return;
-	/* A blocked source: dropped before any inspection (it never reaches
-	 * the protected side, so it must not change the call state either). */
+	f = flow_handle_packet(e->ft, p);
+	if (!f)
+		return;
+	/* A blocked source: counted in its flow, then dropped before any
+	 * inspection (it never reaches the protected side, so it must not
+	 * change the call state either). */
 	if (block_lookup(e->blocks, &p->src, p->ts)) {
 		e->verdict_drop = 1;
 		verdict_log(e, p, "blocked");
 		return;
 	}
-	f = flow_handle_packet(e->ft, p);
-	if (!f)
-		return;
 	if (p->proto == IPPROTO_UDP)
 		handle_udp(e, p);
 	else if (p->proto == IPPROTO_TCP)
@@ -920,8 +923,10 @@ struct engine *engine_create(const struct sw_config *cfg, const char *logdir, ch
 	e->hdr_cap = cfg->sip.max_headers;
 	e->hdrs = calloc(e->hdr_cap, sizeof(*e->hdrs));
 	e->blocks = block_table_create(cfg->detect.max_blocks);
+	e->xbits = xbits_table_create(cfg->detect.max_xbits);
 
-	if (!e->ft || !e->df || !e->stream || !e->framer || !e->sip || !e->hdrs || !e->blocks) {
+	if (!e->ft || !e->df || !e->stream || !e->framer || !e->sip || !e->hdrs || !e->blocks ||
+	    !e->xbits) {
 		snprintf(err, cap, "out of memory creating tables (check the configured limits)");
 		goto fail;
 	}
@@ -942,6 +947,7 @@ int engine_load_rules(struct engine *e, const char *const *paths, unsigned n, FI
 		detect_engine_free(de);
 		return -1;
 	}
+	e->dt.xbits = e->xbits;
 	detect_engine_free(e->de);
 	e->de = de;
 	e->rules_loaded = detect_engine_rule_count(de);
@@ -986,6 +992,7 @@ void engine_destroy(struct engine *e)
 	detect_engine_free(e->de);
 	detect_thread_free(&e->dt);
 	block_table_free(e->blocks);
+	xbits_table_free(e->xbits);
 	free(e->hdrs);
 	eve_close(&e->eve);
 	free(e);

@@ -39,6 +39,7 @@ struct flow {
 	uint8_t alerted;
 	uint8_t tcp_state;      /* owned by stream_tcp */
 	uint32_t tx_count;      /* SIP transactions seen on this flow */
+	uint64_t flowbits;      /* rule flowbits (detect_bits.c) */
 
 	/* Media flows: the dialog that announced this stream (0 if none). */
 	uint64_t dialog_id;

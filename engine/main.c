@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "config.h"
@@ -88,6 +89,34 @@ static unsigned rule_paths(const struct sw_config *cfg, const char *const *excl,
 	for (int i = 0; i < n_add; i++)
 		out[n++] = add[i];
 	return n;
+}
+
+/*
+ * Relative data paths (rules/, signatures/, the classification file) are
+ * looked up in the working directory, then next to the executable, so that
+ * ./sipwire works from the source tree and from anywhere else.
+ */
+static void resolve_data_path(char **path)
+{
+	char exe[4096], cand[8192], *slash;
+	ssize_t n;
+	if (!*path || !(*path)[0] || (*path)[0] == '/' || access(*path, F_OK) == 0)
+		return;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	if (!(slash = strrchr(exe, '/')))
+		return;
+	*slash = '\0';
+	snprintf(cand, sizeof(cand), "%s/%s", exe, *path);
+	if (access(cand, F_OK) == 0) {
+		char *dup = strdup(cand);
+		if (dup) {
+			free(*path);
+			*path = dup;
+		}
+	}
 }
 
 static int ensure_dir(const char *dir)
@@ -221,6 +250,9 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 0;
 	}
+	resolve_data_path(&cfg.detect.default_rule_path);
+	resolve_data_path(&cfg.detect.signatures_path);
+	resolve_data_path(&cfg.detect.classification_file);
 	static char pathbuf[CFG_MAX_LIST + 64][4096];
 	const char *rpaths[CFG_MAX_LIST + 128];
 	unsigned n_rules = rule_paths(&cfg, rules_excl, n_excl, rules_add, n_add, rpaths, pathbuf);

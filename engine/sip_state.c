@@ -163,6 +163,17 @@ void sip_state_message(struct sip_state *s, const struct sip_msg *m,
 		t = txn_response(s, m, ctx, res);
 		if (t && sdp && m->status >= 200 && !res->retransmission && !t->written)
 			t->resp_sdp = 1;
+		if (t && m->status >= 200 && !res->retransmission) {
+			const char *au = txn_str(t, t->s_auth_user);
+			int had = au && au[0];
+			res->auth_user = had ? au : NULL;
+			if (m->status == 401 || m->status == 407)
+				res->auth_failed = (uint8_t)had, res->auth_challenge = (uint8_t)!had;
+			else if (m->status == 403)
+				res->auth_failed = (uint8_t)had;
+			else if (m->status < 300)
+				res->auth_ok = (uint8_t)had;
+		}
 		if (t && t->method_id == SIP_M_REGISTER && m->status >= 200 && !res->retransmission &&
 		    !t->written)
 			reg_response(s, m, ctx, t, res);

@@ -66,6 +66,12 @@ struct sip_msg_result {
 	uint8_t sender_addr_match; /* in-dialog: sender address is the one that party used before */
 	uint8_t stray_response; /* response matching no transaction */
 	uint8_t reg_changed_source; /* REGISTER 2xx bound an AOR already bound from another source */
+	/* Final responses: how the request's credentials fared. */
+	uint8_t auth_failed;    /* 401/407/403 to a request that carried credentials */
+	uint8_t auth_challenge; /* 401/407 to a request without credentials */
+	uint8_t auth_ok;        /* 2xx to a request that carried credentials */
+	const char *auth_user;  /* the request's Authorization username (NUL-terminated,
+	                           valid until the next sip_state call), NULL if none */
 };
 
 /* A completed transaction, as written in an EVE `sip` record. Strings are NUL-terminated. */

@@ -274,10 +274,24 @@ def main(argv):
           ["event", "count", "sources"], out)
 
     alerts = by_type.get("alert", [])
-    if alerts:
-        ac = collections.Counter((get(r, "alert", "signature_id"), get(r, "alert", "signature") or "?") for r in alerts)
-        out.write("\nAlerts (%d)\n" % len(alerts))
-        table([[sid, sig, n] for (sid, sig), n in ac.most_common()], ["sid", "signature", "count"], out)
+    ac = collections.Counter((get(r, "alert", "signature_id"), get(r, "alert", "signature") or "?",
+                              get(r, "alert", "action") or "?") for r in alerts)
+    asrc = collections.defaultdict(set)
+    for r in alerts:
+        asrc[get(r, "alert", "signature_id")].add(r.get("src_ip") or "?")
+    out.write("\nAlerts (%d)\n" % len(alerts))
+    table([[sid, sig, act, n, ", ".join(sorted(asrc[sid]))] for (sid, sig, act), n in ac.most_common()],
+          ["sid", "signature", "action", "count", "sources"], out)
+
+    blocks = [r for r in by_type.get("block", []) if get(r, "block", "action") == "block"]
+    drops = collections.Counter((r.get("src_ip") or "?", get(r, "drop", "reason") or "?") for r in by_type.get("drop", []))
+    out.write("\nBlocked sources (%d) and packets dropped (%d)\n" % (len(blocks), sum(drops.values())))
+    rows = []
+    for b in blocks:
+        ip = get(b, "block", "ip") or "?"
+        rows.append([ip, "%s s" % get(b, "block", "seconds", default="?"), get(b, "block", "signature_id", default="?"),
+                     get(b, "block", "reason") or "?", drops.get((ip, "rules"), 0) + drops.get((ip, "blocked"), 0)])
+    table(rows, ["source", "for", "sid", "reason", "packets dropped"], out)
 
     out.write("\nTop talkers (%s)\n" % ("by packets sent, from flow records" if by_type.get("flow") else "by records"))
     table(talkers(by_type.get("flow", []), recs), ["address", "packets", "bytes", "peers"], out)

@@ -83,7 +83,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c.outputs.eve.n_types, 8);
 	assert_string_equal(c.outputs.eve.types[0], "alert");
 	assert_string_equal(c.outputs.eve.types[7], "stats");
-	assert_int_equal(c.detect.n_rule_files, 0);
+	assert_int_equal(c.detect.n_rule_files, 2);
+	assert_string_equal(c.detect.rule_files[0], "sipwire.rules");
 	assert_string_equal(c.detect.default_rule_path, "rules");
 	assert_string_equal(c.detect.classification_file, "rules/classification.config");
 	assert_int_equal(c.detect.max_rules, 100000);
