@@ -13,7 +13,7 @@
  * choice comes from a PRNG seeded by --seed (default 1).
  *
  * Scenarios (see usage() for their content):
- *   demo       everything below in one small (< 1 MiB) readable capture
+ *   demo       register to malformed in one small (< 1 MiB) readable capture
  *   register   digest-authenticated registrations and qualify OPTIONS
  *   calls      answered (B2BUA, two legs), answered, rejected and cancelled calls
  *   tcp        one call over a TCP connection (split and coalesced messages)
@@ -21,6 +21,38 @@
  *   frag       IPv4 and IPv6 calls whose INVITE is IP-fragmented
  *   scan       a SIPVicious-style OPTIONS sweep across 20 hosts
  *   malformed  four malformed requests
+ *
+ * Attacks and benign look-alikes, replay captures for detection rules (the
+ * comment above each scenario's function gives its addresses and times):
+ *   enum             SIPVicious svwar-like REGISTER enumeration of extensions
+ *                    100-159 from 203.0.113.66 with a phone's User-Agent and
+ *                    no sipvicious marks; 404 for unknown users, 401 for
+ *                    100, 101, 120
+ *   enum-invite      the same with INVITE: 404 or 407, each ACKed
+ *   crack            svcrack-like guessing of 101's password from
+ *                    198.51.100.77: 40 guesses, each REGISTER -> 401 (new
+ *                    nonce) -> REGISTER with a real digest -> 403; the phone
+ *                    192.0.2.11 registered 101 before
+ *   crack-success    the same, guess 30 is right: 200 binds 101 to the
+ *                    attacker's address
+ *   flood            300 INVITEs in 3 s from 203.0.113.66 to random
+ *                    extensions, among 3 ordinary calls with RTP
+ *   bye-hijack       a forged BYE (sniffed dialog identifiers) from
+ *                    203.0.113.66 in an answered call, accepted with 200;
+ *                    the call goes on
+ *   bye-normal       the same call, ended at that time by the callee side
+ *   rtp-inject       RTP from 203.0.113.66 to a caller's RTP port
+ *   ssrc-change      a caller's re-INVITE, after which its SSRC changes
+ *   reinvite-hijack  a re-INVITE from 203.0.113.66 with the dialog's
+ *                    identifiers moves the media to 203.0.113.66:40000
+ *   reinvite-normal  the caller puts the call on hold (a=sendonly)
+ *   toll-fraud       198.51.100.77, never registered, calls premium and
+ *                    satellite numbers with 101's stolen password after a
+ *                    407; a registered phone calls 200 and a landline abroad
+ *   benign-mix       10 registrations (one mistyped password), 31 calls
+ *                    through the PBX (answered, 486, CANCEL; G.729 RTP),
+ *                    one to a number abroad, OPTIONS every 30 s
+ *
  *   bench      --calls calls, --concurrent at once, --duration each, with RTP
  *              at --rtp-pps per stream, --regs registrations, --options
  *              keep-alives; streamed in time order (a heap of actors over
@@ -32,7 +64,8 @@
  *
  * Addresses are from RFC 5737 / RFC 3849 only: PBX 192.0.2.5 and
  * 2001:db8::5, phones 192.0.2.10-.30 and 2001:db8::10-.20, media servers
- * 192.0.2.5-.9 (bench), router 192.0.2.1, attacker 203.0.113.66.
+ * 192.0.2.5-.9 (bench), router 192.0.2.1, attackers 203.0.113.66 and
+ * 198.51.100.77. The digest realm is "sipwire.test".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -547,7 +580,7 @@ static uint64_t tcp_send(struct gen *g, uint64_t t, struct tcpc *c, int dir, con
 struct rtp {
 	uint8_t f[RTP_FRAME_MAX];
 	uint16_t len, ip_off, udp_off, rtp_off;
-	uint8_t v, marker;
+	uint8_t v, marker, pt;
 	uint16_t seq, ipid;
 	uint32_t ts, ssrc, samples, pl_len;
 	uint32_t ip_sum, udp_sum;
@@ -558,8 +591,12 @@ struct rtp {
 	uint64_t pkts, octets;
 };
 
-static void rtp_init(struct rtp *r, const struct ep *s, const struct ep *d, uint64_t seed,
-                     unsigned pps)
+#define PT_PCMU 0
+#define PT_G729 18
+
+/* Stream of payload type pt: PT_PCMU (one byte per sample) or PT_G729 (one per 8). */
+static void rtp_init_pt(struct rtp *r, const struct ep *s, const struct ep *d, uint64_t seed,
+                        unsigned pps, uint8_t pt)
 {
 	struct rng rr = { seed };
 	uint8_t *f = r->f, *u, *h;
@@ -568,8 +605,9 @@ static void rtp_init(struct rtp *r, const struct ep *s, const struct ep *d, uint
 	rng_next(&rr);
 	memset((uint8_t *)r + sizeof(r->f), 0, sizeof(*r) - sizeof(r->f));
 	r->pps = pps;
+	r->pt = pt;
 	r->samples = 8000 / pps;
-	r->pl_len = r->samples; /* PCMU: one byte per sample */
+	r->pl_len = pt == PT_G729 ? r->samples / 8 : r->samples;
 	r->v = s->v;
 	r->seq = (uint16_t)rng_next(&rr);
 	r->ts = (uint32_t)rng_next(&rr);
@@ -598,17 +636,24 @@ static void rtp_init(struct rtp *r, const struct ep *s, const struct ep *d, uint
 	put16(u + 6, 0);
 	h = f + r->rtp_off;
 	h[0] = 0x80; /* V=2 */
-	h[1] = 0;    /* PT 0 PCMU, marker patched per packet */
+	h[1] = pt;   /* the marker (0x80) is patched per packet: the sum takes it as + 0x80 */
 	put16(h + 2, 0);
 	put32(h + 4, 0);
 	put32(h + 8, r->ssrc);
-	/* Low-level noise around mu-law silence (0xff / 0x7f). */
+	/* Low-level noise around mu-law silence (0xff / 0x7f); G.729 frames are just bytes. */
 	for (uint32_t i = 0; i < r->pl_len; i++) {
 		uint64_t x = rng_next(&rr);
-		h[12 + i] = (uint8_t)((x & 1 ? 0xf8 : 0x78) | ((x >> 8) & 7));
+		h[12 + i] = pt == PT_G729 ? (uint8_t)(x >> 16)
+		                          : (uint8_t)((x & 1 ? 0xf8 : 0x78) | ((x >> 8) & 7));
 	}
 	r->udp_sum = csum_add(pseudo_sum(s, d, IPPROTO_UDP_, 8 + 12 + r->pl_len), u,
 	                      8 + 12 + r->pl_len);
+}
+
+static void rtp_init(struct rtp *r, const struct ep *s, const struct ep *d, uint64_t seed,
+                     unsigned pps)
+{
+	rtp_init_pt(r, s, d, seed, pps, PT_PCMU);
 }
 
 /* Capture time of packet k: nominal spacing plus up to 1/8 of it (max 400 us) of jitter. */
@@ -627,7 +672,7 @@ static void rtp_emit(struct gen *g, struct rtp *r, uint64_t t)
 	uint32_t us = r->udp_sum;
 	uint16_t c;
 
-	h[1] = r->marker ? 0x80 : 0x00;
+	h[1] = (uint8_t)((r->marker ? 0x80 : 0x00) | r->pt);
 	put16(h + 2, r->seq);
 	put32(h + 4, r->ts);
 	us += (uint32_t)r->seq + (r->ts >> 16) + (r->ts & 0xffff) + (r->marker ? 0x80u : 0u);
@@ -795,6 +840,7 @@ struct dlg {
 	uint32_t cseq[2], inv_cseq, sess[2];
 	uint64_t br_inv;
 	struct rng r;
+	const char *cid_host; /* host part of the Call-ID; NULL: p[0]'s signalling address */
 };
 
 /* A request sent, as its responses need it. */
@@ -862,7 +908,10 @@ static void d_ids(struct sb *s, const struct dlg *d, int from, int to_tag)
 		sb_printf(s, "To: %s;tag=%010" PRIx64 "\r\n", na, d->tag[!from] >> 24);
 	else
 		sb_printf(s, "To: %s\r\n", na);
-	ep_addr(&d->p[0].sig, h, sizeof(h));
+	if (d->cid_host)
+		snprintf(h, sizeof(h), "%s", d->cid_host);
+	else
+		ep_addr(&d->p[0].sig, h, sizeof(h));
 	sb_printf(s, "Call-ID: %016" PRIx64 "@%s\r\n", d->cid, h);
 }
 
@@ -928,15 +977,23 @@ static const char *const INV_EXTRA =
 	"Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE, UPDATE\r\n"
 	"Supported: replaces, timer\r\n";
 
-static struct req d_invite(struct gen *g, uint64_t t, struct dlg *d, const char *sdp)
+/* An initial INVITE from p[0] with headers extra (INV_EXTRA and more); not counted as a call. */
+static struct req d_invite_x(struct gen *g, uint64_t t, struct dlg *d, const char *sdp,
+                             const char *extra)
 {
 	char m[MSG_MAX];
 	struct req q = { rng_next(&d->r), ++d->cseq[0], 0, "INVITE" };
 	size_t n;
 	d->br_inv = q.branch;
 	d->inv_cseq = q.cseq;
-	n = d_request(d, m, &q, d->ruri, 0, INV_EXTRA, "application/sdp", sdp);
+	n = d_request(d, m, &q, d->ruri, 0, extra, "application/sdp", sdp);
 	d_send(g, t, d, 0, m, n);
+	return q;
+}
+
+static struct req d_invite(struct gen *g, uint64_t t, struct dlg *d, const char *sdp)
+{
+	struct req q = d_invite_x(g, t, d, sdp, INV_EXTRA);
 	g->n_calls++;
 	return q;
 }
@@ -990,30 +1047,43 @@ static struct req d_cancel(struct gen *g, uint64_t t, struct dlg *d)
 	return q;
 }
 
-/* A plain audio offer (PCMU, PCMA, telephone-event) or answer (PCMU, telephone-event). */
-static void sdp_basic(char *out, size_t cap, const struct party *p, uint32_t sess, int answer,
-                      unsigned pps)
+/*
+ * An audio offer (codec first, then PCMU, PCMA, telephone-event) or answer
+ * (codec, telephone-event) of session version ver, direction dir
+ * ("sendrecv", "sendonly", ...); codec is PT_PCMU or PT_G729.
+ */
+static void sdp_audio(char *out, size_t cap, const struct party *p, uint32_t sess, uint32_t ver,
+                      int answer, unsigned pps, int codec, const char *dir)
 {
 	char a[64];
 	const char *ipv = p->media.v == 4 ? "IP4" : "IP6";
+	const char *g729 = codec == PT_G729 ? "a=rtpmap:18 G729/8000\r\na=fmtp:18 annexb=no\r\n" : "";
 	struct sb s;
 	ep_addr(&p->media, a, sizeof(a));
 	sb_init(&s, out, cap);
 	sb_str(&s, "v=0\r\n");
-	sb_printf(&s, "o=%s %u %u IN %s %s\r\n", p->server ? "-" : p->user, sess, sess, ipv, a);
+	sb_printf(&s, "o=%s %u %u IN %s %s\r\n", p->server ? "-" : p->user, sess, ver, ipv, a);
 	sb_printf(&s, "s=%s\r\n", p->server ? "Asterisk" : "SIP Call");
 	sb_printf(&s, "c=IN %s %s\r\n", ipv, a);
 	sb_str(&s, "t=0 0\r\n");
 	if (answer) {
-		sb_printf(&s, "m=audio %u RTP/AVP 0 101\r\n", p->media.port);
-		sb_str(&s, "a=rtpmap:0 PCMU/8000\r\n");
+		sb_printf(&s, "m=audio %u RTP/AVP %d 101\r\n", p->media.port, codec);
+		sb_str(&s, codec == PT_G729 ? g729 : "a=rtpmap:0 PCMU/8000\r\n");
 	} else {
-		sb_printf(&s, "m=audio %u RTP/AVP 0 8 101\r\n", p->media.port);
-		sb_str(&s, "a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n");
+		sb_printf(&s, "m=audio %u RTP/AVP %s0 8 101\r\n", p->media.port,
+		          codec == PT_G729 ? "18 " : "");
+		sb_printf(&s, "%sa=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n", g729);
 	}
 	sb_str(&s, "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n");
 	sb_printf(&s, "a=ptime:%u\r\n", pps ? 1000 / pps : 20);
-	sb_str(&s, "a=sendrecv\r\n");
+	sb_printf(&s, "a=%s\r\n", dir);
+}
+
+/* A plain audio offer (PCMU, PCMA, telephone-event) or answer (PCMU, telephone-event). */
+static void sdp_basic(char *out, size_t cap, const struct party *p, uint32_t sess, int answer,
+                      unsigned pps)
+{
+	sdp_audio(out, cap, p, sess, sess, answer, pps, PT_PCMU, "sendrecv");
 }
 
 /*
@@ -1711,6 +1781,957 @@ static void sc_demo(struct gen *g, uint64_t t)
 }
 
 /* ------------------------------------------------------------------ */
+/* Attack scenarios and their benign twins                             */
+
+static const char *const ATK_PHONE_UA = "Yealink SIP-T46S 66.86.0.15";
+
+static struct ep pbx_ep(void)
+{
+	return mk_ep("192.0.2.5", 5060);
+}
+
+static const char *reason_of(int code)
+{
+	switch (code) {
+	case 100: return "Trying";
+	case 180: return "Ringing";
+	case 200: return "OK";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 407: return "Proxy Authentication Required";
+	case 486: return "Busy Here";
+	case 487: return "Request Terminated";
+	default: return "Unknown";
+	}
+}
+
+/* "WWW-Authenticate: Digest ..." or "Proxy-Authenticate: ..." with qop="auth", CRLF included. */
+static void auth_challenge(char *out, size_t cap, const char *hdr, const char *nonce,
+                           uint64_t opaque)
+{
+	snprintf(out, cap,
+	         "%s: Digest realm=\"%s\", nonce=\"%s\", opaque=\"%016" PRIx64 "\", algorithm=MD5, "
+	         "qop=\"auth\"\r\n",
+	         hdr, REALM, nonce, opaque);
+}
+
+/* "Authorization: Digest ..." (or Proxy-Authorization) answering nonce with pass, CRLF included. */
+static void auth_credentials(char *out, size_t cap, const char *hdr, const char *user,
+                             const char *pass, const char *method, const char *uri,
+                             const char *nonce, uint64_t opaque, uint64_t cnonce_v)
+{
+	char cnonce[20], resp[33];
+	snprintf(cnonce, sizeof(cnonce), "%016" PRIx64, cnonce_v);
+	digest_response(user, pass, method, uri, nonce, "00000001", cnonce, resp);
+	snprintf(out, cap,
+	         "%s: Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", "
+	         "response=\"%s\", algorithm=MD5, cnonce=\"%s\", opaque=\"%016" PRIx64 "\", "
+	         "qop=auth, nc=00000001\r\n",
+	         hdr, user, REALM, nonce, uri, resp, cnonce, opaque);
+}
+
+static void new_nonce(char out[40], struct rng *r)
+{
+	uint64_t a = rng_next(r), b = rng_next(r);
+	snprintf(out, 40, "%016" PRIx64 "%016" PRIx64, a, b);
+}
+
+/*
+ * A response to q from the other side with headers extra, a Contact when
+ * contact, SDP when sdp; not counted as an answered call (challenges,
+ * responses to a re-INVITE).
+ */
+static void d_reply_x(struct gen *g, uint64_t t, struct dlg *d, const struct req *q, int code,
+                      int contact, const char *extra, const char *sdp)
+{
+	char m[MSG_MAX];
+	size_t n = d_response(d, m, q, code, reason_of(code), code != 100, contact, extra,
+	                      "application/sdp", sdp);
+	d_send(g, t, d, !q->dir, m, n);
+}
+
+/* A re-INVITE from side dir: To tag, Request-URI the peer's Contact; d_ack acknowledges it. */
+static struct req d_reinvite(struct gen *g, uint64_t t, struct dlg *d, int dir, const char *sdp)
+{
+	char m[MSG_MAX], ru[128];
+	struct req q = { rng_next(&d->r), ++d->cseq[dir], dir, "INVITE" };
+	size_t n;
+	contact_uri(ru, sizeof(ru), &d->p[!dir], d->tc != NULL);
+	d->br_inv = q.branch;
+	d->inv_cseq = q.cseq;
+	n = d_request(d, m, &q, ru, 1, INV_EXTRA, "application/sdp", sdp);
+	d_send(g, t, d, dir, m, n);
+	return q;
+}
+
+/*
+ * One RTP stream over time with an RTCP SR 1.2 s after it starts and every
+ * 5 s after (when it has a CNAME), which a scenario can run up to a time,
+ * send elsewhere (same SSRC, sequence and timestamps) or restart with a new
+ * SSRC. Off when there is no RTP (--rtp-pps 0).
+ */
+struct stream {
+	struct rtp r;
+	struct ep src, dst;
+	uint64_t seed, next_t, rtcp_at;
+	uint32_t k;
+	uint8_t pt, on;
+	char cname[128]; /* "": no RTCP */
+};
+
+static void st_start(struct gen *g, struct stream *s, const struct ep *src, const struct ep *dst,
+                     uint64_t seed, uint8_t pt, uint64_t t0, const char *cname)
+{
+	s->on = g->pps != 0;
+	s->src = *src;
+	s->dst = *dst;
+	s->seed = seed;
+	s->pt = pt;
+	s->k = 0;
+	snprintf(s->cname, sizeof(s->cname), "%s", cname ? cname : "");
+	if (!s->on)
+		return;
+	rtp_init_pt(&s->r, src, dst, seed, g->pps, pt);
+	s->r.t0 = t0;
+	s->next_t = rtp_time(&s->r, 0);
+	s->rtcp_at = t0 + 1200 * MSEC;
+}
+
+/* Emits the stream's packets before t1. */
+static void st_run(struct gen *g, struct stream *s, uint64_t t1)
+{
+	if (!s->on)
+		return;
+	while (s->next_t < t1) {
+		if (s->cname[0] && s->next_t >= s->rtcp_at) {
+			rtcp_sr(g, s->next_t + 150, &s->r, &s->src, &s->dst, s->cname);
+			s->rtcp_at += 5 * SEC;
+		}
+		rtp_emit(g, &s->r, s->next_t);
+		s->next_t = rtp_time(&s->r, ++s->k);
+	}
+}
+
+/* The same stream (SSRC, sequence numbers, timestamps, pacing) sent to dst from now on. */
+static void st_retarget(struct gen *g, struct stream *s, const struct ep *dst)
+{
+	struct rtp keep;
+	if (!s->on)
+		return;
+	keep = s->r;
+	rtp_init_pt(&s->r, &s->src, dst, s->seed, g->pps, s->pt);
+	s->r.seq = keep.seq;
+	s->r.ts = keep.ts;
+	s->r.ipid = keep.ipid;
+	s->r.jit = keep.jit;
+	s->r.t0 = keep.t0;
+	s->r.pkts = keep.pkts;
+	s->r.octets = keep.octets;
+	s->r.marker = 0;
+	s->dst = *dst;
+}
+
+/* "user@address" of a party, the CNAME of its RTCP. */
+static const char *party_cname(const struct party *p, char *out, size_t cap)
+{
+	char h[64];
+	snprintf(out, cap, "%s@%s", p->user, ep_addr(&p->sig, h, sizeof(h)));
+	return out;
+}
+
+/* Both streams of dialog d (p[0] to p[1] and back), starting at t0 and t0 + 3 ms. */
+static void d_streams(struct gen *g, struct dlg *d, struct stream s[2], uint8_t pt, uint64_t t0)
+{
+	char cn[128];
+	for (int dir = 0; dir < 2; dir++)
+		st_start(g, &s[dir], &d->p[dir].media, &d->p[!dir].media, rng_next(&d->r), pt,
+		         t0 + (uint64_t)dir * 3 * MSEC, party_cname(&d->p[dir], cn, sizeof(cn)));
+}
+
+/* ---- registrations of several rounds -------------------------------- */
+
+/*
+ * A REGISTER transaction sequence in one Call-ID: each REGISTER takes the
+ * next CSeq and a new branch, each 401 a new nonce, and a REGISTER with a
+ * password answers the last nonce. Same header layout as reg_step.
+ */
+struct regx {
+	struct ep ua, pbx;
+	const char *user, *display, *ua_name;
+	unsigned expires;
+	uint64_t cid, ftag, ttag, opaque, branch;
+	uint32_t cseq; /* of the last REGISTER */
+	char nonce[40];
+	struct rng r;
+};
+
+/* cseq0: CSeq of the first REGISTER (0: random 1-200). */
+static void regx_init(struct regx *c, uint64_t seed, uint32_t cseq0)
+{
+	c->r.s = seed;
+	rng_next(&c->r);
+	c->cid = rng_next(&c->r);
+	c->ftag = rng_next(&c->r);
+	c->ttag = rng_next(&c->r);
+	c->opaque = rng_next(&c->r);
+	c->cseq = (cseq0 ? cseq0 : (uint32_t)rng_range(&c->r, 1, 200)) - 1;
+	c->nonce[0] = '\0';
+	if (!c->expires)
+		c->expires = 3600;
+}
+
+static void regx_ids(struct sb *s, const struct regx *c, int to_tag)
+{
+	char h[64], pbx[64], na[128];
+	ep_host(&c->pbx, pbx, sizeof(pbx));
+	if (c->display)
+		snprintf(na, sizeof(na), "\"%s\" <sip:%s@%s>", c->display, c->user, pbx);
+	else
+		snprintf(na, sizeof(na), "<sip:%s@%s>", c->user, pbx);
+	sb_printf(s, "From: %s;tag=%012" PRIx64 "\r\n", na, c->ftag >> 16);
+	sb_printf(s, "To: %s", na);
+	if (to_tag)
+		sb_printf(s, ";tag=as%08" PRIx64, c->ttag >> 32);
+	sb_str(s, "\r\n");
+	sb_printf(s, "Call-ID: %016" PRIx64 "@%s\r\n", c->cid, ep_addr(&c->ua, h, sizeof(h)));
+	sb_printf(s, "CSeq: %u REGISTER\r\n", c->cseq);
+}
+
+/* The next REGISTER; with Authorization for the last nonce when pass is not NULL. */
+static void regx_request(struct gen *g, uint64_t t, struct regx *c, const char *pass)
+{
+	char m[MSG_MAX], hp[80], pbx[64], ruri[80], cred[1024];
+	struct sb s;
+	ep_host(&c->pbx, pbx, sizeof(pbx));
+	snprintf(ruri, sizeof(ruri), "sip:%s", pbx);
+	ep_hostport(&c->ua, hp, sizeof(hp));
+	c->branch = rng_next(&c->r);
+	c->cseq++;
+	sb_init(&s, m, sizeof(m));
+	sb_printf(&s, "REGISTER %s SIP/2.0\r\n", ruri);
+	sb_printf(&s, "Via: SIP/2.0/UDP %s;branch=z9hG4bK%016" PRIx64 ";rport\r\n", hp, c->branch);
+	sb_str(&s, "Max-Forwards: 70\r\n");
+	regx_ids(&s, c, 0);
+	sb_printf(&s, "Contact: <sip:%s@%s>;expires=%u\r\n", c->user, hp, c->expires);
+	sb_printf(&s, "Expires: %u\r\n", c->expires);
+	sb_printf(&s, "User-Agent: %s\r\n", c->ua_name);
+	sb_printf(&s, "Allow: %s\r\n", ALLOW);
+	if (pass) {
+		if (!c->nonce[0])
+			die("internal: credentials without a challenge");
+		auth_credentials(cred, sizeof(cred), "Authorization", c->user, pass, "REGISTER", ruri,
+		                 c->nonce, c->opaque, rng_next(&c->r));
+		sb_str(&s, cred);
+		g->n_regs++;
+	}
+	sb_body(&s, NULL, NULL);
+	send_udp(g, t, &c->ua, &c->pbx, m, s.len, TOS_SIP, 0);
+	g->n_sip++;
+}
+
+/*
+ * The PBX's answer to the last REGISTER: 401 with a new nonce, 200 with the
+ * binding (and the header lines in more: other bindings of the AOR), 403, 404.
+ */
+static void regx_reply(struct gen *g, uint64_t t, struct regx *c, int code, const char *more)
+{
+	char m[MSG_MAX], hp[80], ch[512], date[64];
+	struct sb s;
+	ep_hostport(&c->ua, hp, sizeof(hp));
+	sb_init(&s, m, sizeof(m));
+	sb_printf(&s, "SIP/2.0 %d %s\r\n", code, reason_of(code));
+	sb_printf(&s, "Via: SIP/2.0/UDP %s;branch=z9hG4bK%016" PRIx64 ";rport=%u\r\n", hp, c->branch,
+	          c->ua.port);
+	regx_ids(&s, c, 1);
+	sb_printf(&s, "Server: %s\r\n", PBX_UA);
+	sb_printf(&s, "Allow: %s\r\n", ALLOW);
+	if (code == 401) {
+		new_nonce(c->nonce, &c->r);
+		auth_challenge(ch, sizeof(ch), "WWW-Authenticate", c->nonce, c->opaque);
+		sb_str(&s, ch);
+	}
+	if (code == 200) {
+		http_date(t, date, sizeof(date));
+		sb_printf(&s, "Contact: <sip:%s@%s>;expires=%u\r\n", c->user, hp, c->expires);
+		if (more)
+			sb_str(&s, more);
+		sb_printf(&s, "Expires: %u\r\n", c->expires);
+		sb_printf(&s, "Date: %s\r\n", date);
+	}
+	sb_body(&s, NULL, NULL);
+	send_udp(g, t, &c->pbx, &c->ua, m, s.len, TOS_SIP, 0);
+	g->n_sip++;
+}
+
+/* REGISTER, 401, REGISTER with pass, 200; returns the time of the 200. */
+static uint64_t regx_plain(struct gen *g, uint64_t t, struct regx *c, const char *pass)
+{
+	uint64_t t3 = t + 20 * MSEC + rng_range(&c->r, 0, 10000);
+	regx_request(g, t, c, NULL);
+	regx_reply(g, t + 1200 + rng_range(&c->r, 0, 800), c, 401, NULL);
+	regx_request(g, t3, c, pass);
+	regx_reply(g, t3 + 1200 + rng_range(&c->r, 0, 800), c, 200, NULL);
+	return t3 + 2 * MSEC;
+}
+
+/* ---- enum, enum-invite ------------------------------------------------ */
+
+/*
+ * SIPVicious svwar without its fingerprints: 203.0.113.66:5060 tries
+ * extensions 100-159, one every 50 ms, with a Yealink User-Agent and From
+ * "<ext>" <sip:<ext>@192.0.2.5>. REGISTER: 404 for unknown users, 401
+ * (Digest, qop="auth") for 100, 101 and 120. INVITE (no body): 404 or 407,
+ * each ACKed in the INVITE's transaction.
+ */
+static void enum_run(struct gen *g, uint64_t t, const char *name, int invite)
+{
+	struct rng r = rng_for(g->seed, name, 0);
+	for (unsigned ext = 100; ext <= 159; ext++) {
+		int exists = ext == 100 || ext == 101 || ext == 120;
+		uint64_t t0 = t + (uint64_t)(ext - 100) * 50 * MSEC + rng_range(&r, 0, 2000);
+		uint64_t t1 = t0 + 700 + rng_range(&r, 0, 1500);
+		char u[8];
+		snprintf(u, sizeof(u), "%u", ext);
+		if (!invite) {
+			struct regx c;
+			memset(&c, 0, sizeof(c));
+			c.ua = mk_ep("203.0.113.66", 5060);
+			c.pbx = pbx_ep();
+			c.user = u;
+			c.display = u;
+			c.ua_name = ATK_PHONE_UA;
+			regx_init(&c, rng_next(&r), 1);
+			regx_request(g, t0, &c, NULL);
+			regx_reply(g, t1, &c, exists ? 401 : 404, NULL);
+		} else {
+			struct dlg d;
+			struct req q;
+			memset(&d, 0, sizeof(d));
+			d.p[0] = mk_party(u, u, "203.0.113.66", 5060, 0, ATK_PHONE_UA, 0);
+			d.p[1] = pbx_party(u, NULL, 0);
+			d_init(&d, rng_next(&r));
+			d.cseq[0] = 0;
+			q = d_invite(g, t0, &d, NULL);
+			if (exists) {
+				char nonce[40], ch[512];
+				new_nonce(nonce, &r);
+				auth_challenge(ch, sizeof(ch), "Proxy-Authenticate", nonce, rng_next(&r));
+				d_reply_x(g, t1, &d, &q, 407, 0, ch, NULL);
+			} else {
+				d_reply_x(g, t1, &d, &q, 404, 0, NULL, NULL);
+			}
+			d_ack(g, t1 + 300 + rng_range(&r, 0, 500), &d, 0);
+		}
+	}
+}
+
+static void sc_enum(struct gen *g, uint64_t t)
+{
+	enum_run(g, t, "enum", 0);
+}
+
+static void sc_enum_invite(struct gen *g, uint64_t t)
+{
+	enum_run(g, t, "enum-invite", 1);
+}
+
+/* ---- crack, crack-success --------------------------------------------- */
+
+/* svcrack's kind of dictionary; entry 30 (CRACK_DICT[29]) is 101's password in crack-success. */
+static const char *const CRACK_DICT[40] = {
+	"101",      "1234",      "12345",    "123456", "password", "admin",    "0000",
+	"1111",     "101101",    "1010",     "pass",   "sip",      "voip",     "asterisk",
+	"changeme", "secret",    "qwerty",   "letmein", "welcome", "abc123",   "000000",
+	"111111",   "4321",      "test",     "guest",  "default",  "pbx",      "phone",
+	"sipsip",   "101abc",    "12341234", "password1", "admin123", "root",   "toor",
+	"P@ssw0rd", "yealink",   "1q2w3e",   "987654", "999999",
+};
+
+/*
+ * The phone 192.0.2.11 registers 101 (401, 200, Expires 3600); from 2 s on,
+ * 198.51.100.77:5060 guesses 101's password, one guess every 100 ms, each in
+ * a Call-ID of its own: REGISTER, 401 (new nonce), REGISTER with the digest
+ * of the guess, 403. With success, guess 30 is right: 200 OK, which binds
+ * 101 to 198.51.100.77 (and lists the phone's binding too), and it stops.
+ */
+static void crack_run(struct gen *g, uint64_t t, const char *name, int success)
+{
+	struct rng r = rng_for(g->seed, name, 0);
+	const char *pass = success ? CRACK_DICT[29] : "Tq7#vLp2-mX9";
+	struct regx c;
+	uint64_t t_bound;
+
+	memset(&c, 0, sizeof(c));
+	c.ua = mk_ep("192.0.2.11", 5060);
+	c.pbx = pbx_ep();
+	c.user = "101";
+	c.display = "Reception";
+	c.ua_name = "Grandstream GXP2170 1.0.11.23";
+	regx_init(&c, rng_next(&r), 0);
+	t_bound = regx_plain(g, t, &c, pass);
+
+	for (int i = 0; i < 40; i++) {
+		uint64_t t0 = t + 2 * SEC + (uint64_t)i * 100 * MSEC + rng_range(&r, 0, 3000);
+		int right = strcmp(CRACK_DICT[i], pass) == 0;
+		char more[128];
+		struct regx a;
+		memset(&a, 0, sizeof(a));
+		a.ua = mk_ep("198.51.100.77", 5060);
+		a.pbx = pbx_ep();
+		a.user = "101";
+		a.display = "101";
+		a.ua_name = "Grandstream GXP1625 1.0.4.138";
+		regx_init(&a, rng_next(&r), 1);
+		regx_request(g, t0, &a, NULL);
+		regx_reply(g, t0 + 1200 + rng_range(&r, 0, 800), &a, 401, NULL);
+		regx_request(g, t0 + 4 * MSEC + rng_range(&r, 0, 1000), &a, CRACK_DICT[i]);
+		snprintf(more, sizeof(more), "Contact: <sip:101@192.0.2.11:5060>;expires=%u\r\n",
+		         (unsigned)(3600 - (t0 - t_bound) / SEC));
+		regx_reply(g, t0 + 6 * MSEC + rng_range(&r, 0, 800), &a, right ? 200 : 403,
+		           right ? more : NULL);
+		if (right)
+			break;
+	}
+}
+
+static void sc_crack(struct gen *g, uint64_t t)
+{
+	crack_run(g, t, "crack", 0);
+}
+
+static void sc_crack_success(struct gen *g, uint64_t t)
+{
+	crack_run(g, t, "crack-success", 1);
+}
+
+/* ---- flood -------------------------------------------------------------- */
+
+/*
+ * Three answered calls from 1001-1003 (192.0.2.10-.12) to the PBX (1004-1006)
+ * at 0, 1 and 2 s, 1.5 s of ringing, RTP for 5 s, the caller hangs up; from
+ * 0.5 s to 3.5 s 203.0.113.66:5060 sends 300 INVITEs (one every 10 ms, each
+ * its own Call-ID, From sip:9000@192.0.2.5) to random extensions 1000-1999;
+ * the PBX answers every tenth with 100 Trying and nothing else.
+ */
+static void sc_flood(struct gen *g, uint64_t t)
+{
+	struct rng r = rng_for(g->seed, "flood", 0);
+	static const char *const CALLEE[3][2] = { { "1004", "Dave" }, { "1005", "Erin" },
+		                                      { "1006", "Frank" } };
+	char offer[2048], answer[2048];
+
+	for (int i = 0; i < 3; i++) {
+		struct dlg d;
+		memset(&d, 0, sizeof(d));
+		d.p[0] = phone_party(i, (uint16_t)(40000 + 100 * i));
+		d.p[1] = pbx_party(CALLEE[i][0], CALLEE[i][1], (uint16_t)(10000 + 2 * i));
+		d_init(&d, rng_next(&r));
+		sdp_basic(offer, sizeof(offer), &d.p[0], d.sess[0], 0, g->pps);
+		sdp_basic(answer, sizeof(answer), &d.p[1], d.sess[1], 1, g->pps);
+		d_answered_call(g, &d, t + (uint64_t)i * SEC, offer, answer, 1500 * MSEC,
+		                5 * SEC, 0);
+	}
+	for (int i = 0; i < 300; i++) {
+		uint64_t t0 = t + 500 * MSEC + (uint64_t)i * 10 * MSEC + rng_range(&r, 0, 3000);
+		char ext[8];
+		struct dlg d;
+		struct req q;
+		snprintf(ext, sizeof(ext), "%u", (unsigned)rng_range(&r, 1000, 1999));
+		memset(&d, 0, sizeof(d));
+		d.p[0] = mk_party("9000", NULL, "203.0.113.66", 5060, (uint16_t)(30000 + 2 * i),
+		                  "Zoiper rv2.10.20.5", 0);
+		d.p[1] = pbx_party(ext, NULL, 0);
+		d_init(&d, rng_next(&r));
+		sdp_basic(offer, sizeof(offer), &d.p[0], d.sess[0], 0, g->pps);
+		q = d_invite(g, t0, &d, offer);
+		if (i % 10 == 0)
+			d_reply(g, t0 + 1 * MSEC + rng_range(&r, 0, 2000), &d, &q, 100, "Trying", NULL);
+	}
+}
+
+/* ---- one call to tamper with ----------------------------------------- */
+
+/*
+ * Alice (1001, 192.0.2.10:5060, RTP 40000) calls 1002 at the PBX
+ * (192.0.2.5:5060, RTP 10000): INVITE at t, 100, 180, 200 at t + 500 ms,
+ * ACK. Returns the time of the 200.
+ */
+static uint64_t call_setup(struct gen *g, struct dlg *d, uint64_t seed, uint64_t t)
+{
+	char offer[2048], answer[2048];
+	struct req inv;
+	uint64_t ta = t + 500 * MSEC;
+	memset(d, 0, sizeof(*d));
+	d->p[0] = phone_party(0, 40000);
+	d->p[1] = pbx_party("1002", "Bob", 10000);
+	d_init(d, seed);
+	sdp_basic(offer, sizeof(offer), &d->p[0], d->sess[0], 0, g->pps);
+	sdp_basic(answer, sizeof(answer), &d->p[1], d->sess[1], 1, g->pps);
+	inv = d_invite(g, t, d, offer);
+	d_reply(g, t + 2 * MSEC, d, &inv, 100, "Trying", NULL);
+	d_reply(g, t + 60 * MSEC, d, &inv, 180, "Ringing", NULL);
+	d_reply(g, ta, d, &inv, 200, "OK", answer);
+	d_ack(g, ta + 6 * MSEC, d, 1);
+	return ta;
+}
+
+/* BYE from side dir at t and its 200. */
+static void call_end(struct gen *g, struct dlg *d, int dir, uint64_t t)
+{
+	struct req q = d_bye(g, t, d, dir);
+	d_reply(g, t + 3 * MSEC, d, &q, 200, "OK", NULL);
+}
+
+/*
+ * The call; 4 s after the answer 203.0.113.66:5060 sends a BYE with the
+ * call's Call-ID, Alice's From tag, the PBX's To tag and Alice's next CSeq,
+ * as if sniffed; the PBX answers it 200 OK; RTP goes on both ways and Alice
+ * hangs up 10 s after the answer. With normal, the PBX (the callee side)
+ * hangs up at 4 s instead and nothing else happens.
+ */
+static void bye_run(struct gen *g, uint64_t t, const char *name, int normal)
+{
+	struct rng r = rng_for(g->seed, name, 0);
+	struct dlg d;
+	struct stream s[2];
+	uint64_t ta = call_setup(g, &d, rng_next(&r), t), tb = ta + 4 * SEC, te = ta + 10 * SEC;
+
+	d_streams(g, &d, s, PT_PCMU, ta + 20 * MSEC);
+	if (normal) {
+		st_run(g, &s[0], tb);
+		st_run(g, &s[1], tb);
+		call_end(g, &d, 1, tb);
+		return;
+	}
+	{
+		struct dlg f = d; /* the forger's copy: its own address, the dialog's identifiers */
+		struct req q;
+		f.p[0].sig = mk_ep("203.0.113.66", 5060);
+		f.cid_host = "192.0.2.10";
+		q = d_bye(g, tb, &f, 0);
+		d_reply(g, tb + 2 * MSEC, &f, &q, 200, "OK", NULL);
+		d.r = f.r; /* no branch of Alice's repeats the forger's */
+	}
+	st_run(g, &s[0], te);
+	st_run(g, &s[1], te);
+	call_end(g, &d, 0, te + 5 * MSEC);
+}
+
+static void sc_bye_hijack(struct gen *g, uint64_t t)
+{
+	bye_run(g, t, "bye-hijack", 0);
+}
+
+static void sc_bye_normal(struct gen *g, uint64_t t)
+{
+	bye_run(g, t, "bye-normal", 1);
+}
+
+/*
+ * The call with RTP for 8 s. rtp-inject: from 3 s after the answer,
+ * 203.0.113.66:35000 sends PCMU RTP (its own SSRC, 50 pps) to Alice's RTP
+ * address 192.0.2.10:40000. ssrc-change: 5 s after the answer Alice sends a
+ * re-INVITE (same media, o= version + 1), 200, ACK, and her stream goes on
+ * with a new SSRC, sequence and timestamp base.
+ */
+static void media_run(struct gen *g, uint64_t t, const char *name, int inject)
+{
+	struct rng r = rng_for(g->seed, name, 0);
+	struct dlg d;
+	struct stream s[2];
+	uint64_t ta = call_setup(g, &d, rng_next(&r), t), te = ta + 8 * SEC;
+
+	d_streams(g, &d, s, PT_PCMU, ta + 20 * MSEC);
+	if (inject) {
+		struct stream x;
+		struct ep atk = mk_ep("203.0.113.66", 35000);
+		st_start(g, &x, &atk, &d.p[0].media, rng_next(&r), PT_PCMU, ta + 3 * SEC, NULL);
+		st_run(g, &x, te);
+	} else {
+		char offer[2048], answer[2048], cn[128];
+		uint64_t tr = ta + 5 * SEC;
+		struct req q;
+		sdp_audio(offer, sizeof(offer), &d.p[0], d.sess[0], d.sess[0] + 1, 0, g->pps, PT_PCMU,
+		          "sendrecv");
+		sdp_audio(answer, sizeof(answer), &d.p[1], d.sess[1], d.sess[1] + 1, 1, g->pps, PT_PCMU,
+		          "sendrecv");
+		q = d_reinvite(g, tr, &d, 0, offer);
+		d_reply_x(g, tr + 4 * MSEC, &d, &q, 200, 1, INV_EXTRA, answer);
+		d_ack(g, tr + 9 * MSEC, &d, 1);
+		st_run(g, &s[0], tr + 30 * MSEC);
+		st_start(g, &s[0], &d.p[0].media, &d.p[1].media, rng_next(&d.r), PT_PCMU,
+		         tr + 30 * MSEC, party_cname(&d.p[0], cn, sizeof(cn)));
+	}
+	st_run(g, &s[0], te);
+	st_run(g, &s[1], te);
+	call_end(g, &d, 0, te + 5 * MSEC);
+}
+
+static void sc_rtp_inject(struct gen *g, uint64_t t)
+{
+	media_run(g, t, "rtp-inject", 1);
+}
+
+static void sc_ssrc_change(struct gen *g, uint64_t t)
+{
+	media_run(g, t, "ssrc-change", 0);
+}
+
+/*
+ * The call with RTP for 8 s; 3 s after the answer a re-INVITE arrives.
+ * reinvite-hijack: from 203.0.113.66:5060 with the dialog's identifiers
+ * (Alice's next CSeq, Contact at 203.0.113.66), its SDP moves Alice's media
+ * to 203.0.113.66:40000; the PBX answers 200 to it, it ACKs, and the PBX's
+ * RTP (same SSRC) goes to 203.0.113.66:40000 from then on while Alice still
+ * sends hers. reinvite-normal: Alice puts the call on hold (a=sendonly),
+ * the PBX answers a=recvonly and stops sending; Alice's RTP goes on.
+ */
+static void reinvite_run(struct gen *g, uint64_t t, const char *name, int hijack)
+{
+	struct rng r = rng_for(g->seed, name, 0);
+	struct dlg d;
+	struct stream s[2];
+	char offer[2048], answer[2048];
+	uint64_t ta = call_setup(g, &d, rng_next(&r), t), th = ta + 3 * SEC, te = ta + 8 * SEC;
+	struct req q;
+
+	d_streams(g, &d, s, PT_PCMU, ta + 20 * MSEC);
+	sdp_audio(answer, sizeof(answer), &d.p[1], d.sess[1], d.sess[1] + 1, 1, g->pps, PT_PCMU,
+	          hijack ? "sendrecv" : "recvonly");
+	if (hijack) {
+		struct dlg f = d;
+		struct ep atk = mk_ep("203.0.113.66", 40000);
+		f.p[0].sig = mk_ep("203.0.113.66", 5060);
+		f.p[0].media = atk;
+		f.cid_host = "192.0.2.10";
+		sdp_audio(offer, sizeof(offer), &f.p[0], f.sess[0], f.sess[0] + 1, 0, g->pps, PT_PCMU,
+		          "sendrecv");
+		q = d_reinvite(g, th, &f, 0, offer);
+		d_reply_x(g, th + 4 * MSEC, &f, &q, 200, 1, INV_EXTRA, answer);
+		d_ack(g, th + 40 * MSEC, &f, 1);
+		d.r = f.r;
+		st_run(g, &s[1], th + 10 * MSEC);
+		st_retarget(g, &s[1], &atk);
+		st_run(g, &s[1], te);
+	} else {
+		sdp_audio(offer, sizeof(offer), &d.p[0], d.sess[0], d.sess[0] + 1, 0, g->pps, PT_PCMU,
+		          "sendonly");
+		q = d_reinvite(g, th, &d, 0, offer);
+		d_reply_x(g, th + 4 * MSEC, &d, &q, 200, 1, INV_EXTRA, answer);
+		d_ack(g, th + 9 * MSEC, &d, 1);
+		st_run(g, &s[1], th + 4 * MSEC);
+	}
+	st_run(g, &s[0], te);
+	call_end(g, &d, 0, te + 5 * MSEC);
+}
+
+static void sc_reinvite_hijack(struct gen *g, uint64_t t)
+{
+	reinvite_run(g, t, "reinvite-hijack", 1);
+}
+
+static void sc_reinvite_normal(struct gen *g, uint64_t t)
+{
+	reinvite_run(g, t, "reinvite-normal", 0);
+}
+
+/* ---- toll-fraud ---------------------------------------------------------- */
+
+/*
+ * d's INVITE (no credentials) gets 407 and is ACKed; the INVITE again with
+ * Proxy-Authorization for user/pass (CSeq + 1, same Call-ID and From tag),
+ * 100, 180, 200 after ring (the PBX's answer, media at the PBX), ACK, RTP
+ * both ways for talk, the caller hangs up. codec: PT_PCMU or PT_G729.
+ */
+static void auth_call(struct gen *g, struct dlg *d, uint64_t t, const char *user,
+                      const char *pass, uint64_t ring, uint64_t talk, int codec)
+{
+	char offer[2048], answer[2048], nonce[40], hdr[1024], extra[1280];
+	uint64_t opaque = rng_next(&d->r), t1 = t + 15 * MSEC + rng_range(&d->r, 0, 10000), ta;
+	struct stream s[2];
+	struct req q;
+
+	sdp_audio(offer, sizeof(offer), &d->p[0], d->sess[0], d->sess[0], 0, g->pps, codec,
+	          "sendrecv");
+	sdp_audio(answer, sizeof(answer), &d->p[1], d->sess[1], d->sess[1], 1, g->pps, codec,
+	          "sendrecv");
+	q = d_invite(g, t, d, offer);
+	new_nonce(nonce, &d->r);
+	auth_challenge(hdr, sizeof(hdr), "Proxy-Authenticate", nonce, opaque);
+	d_reply_x(g, t + 1200 + rng_range(&d->r, 0, 800), d, &q, 407, 0, hdr, NULL);
+	d_ack(g, t + 3 * MSEC, d, 0);
+	d->tag[1] = rng_next(&d->r); /* the To tag of the dialog, not of the 407 */
+	auth_credentials(hdr, sizeof(hdr), "Proxy-Authorization", user, pass, "INVITE", d->ruri,
+	                 nonce, opaque, rng_next(&d->r));
+	snprintf(extra, sizeof(extra), "%s%s", INV_EXTRA, hdr);
+	q = d_invite_x(g, t1, d, offer, extra);
+	d_reply(g, t1 + 2 * MSEC, d, &q, 100, "Trying", NULL);
+	d_reply(g, t1 + 50 * MSEC + rng_range(&d->r, 0, 30000), d, &q, 180, "Ringing", NULL);
+	ta = t1 + ring;
+	d_reply(g, ta, d, &q, 200, "OK", answer);
+	d_ack(g, ta + 6 * MSEC, d, 1);
+	d_streams(g, d, s, (uint8_t)codec, ta + 20 * MSEC);
+	st_run(g, &s[0], ta + talk);
+	st_run(g, &s[1], ta + talk);
+	call_end(g, d, 0, ta + talk + 5 * MSEC);
+}
+
+/*
+ * Alice's phone (user 100, 192.0.2.10) registers; she calls 200 (internal)
+ * at 1 s; 198.51.100.77:5060, never registered, calls four premium and
+ * international numbers with 101's stolen password at 5, 9, 13 and 17 s;
+ * Alice calls an ordinary German landline at 21 s. Every INVITE is
+ * challenged with 407 first; every call is answered by the PBX, 2 s of RTP
+ * (Alice's: 3 s), the caller hangs up.
+ */
+static void sc_toll_fraud(struct gen *g, uint64_t t)
+{
+	static const char *const NUM[4] = { "00881234567", "+882123456", "900555123",
+		                                "0044909876543" };
+	struct rng r = rng_for(g->seed, "toll-fraud", 0);
+	struct regx c;
+	struct dlg d;
+
+	memset(&c, 0, sizeof(c));
+	c.ua = mk_ep("192.0.2.10", 5060);
+	c.pbx = pbx_ep();
+	c.user = "100";
+	c.display = "Alice";
+	c.ua_name = PHONES[0].ua;
+	regx_init(&c, rng_next(&r), 0);
+	regx_plain(g, t, &c, "alice-2026");
+
+	for (int i = 0; i < 6; i++) {
+		int fraud = i >= 1 && i <= 4;
+		memset(&d, 0, sizeof(d));
+		if (fraud) {
+			d.p[0] = mk_party("101", NULL, "198.51.100.77", 5060, (uint16_t)(20000 + 2 * i),
+			                  "Zoiper rv2.10.20.5", 0);
+			d.p[1] = pbx_party(NUM[i - 1], NULL, (uint16_t)(10000 + 2 * i));
+		} else {
+			d.p[0] = mk_party("100", "Alice", "192.0.2.10", 5060, (uint16_t)(40000 + 2 * i),
+			                  PHONES[0].ua, 0);
+			d.p[1] = pbx_party(i == 0 ? "200" : "0049301234567", NULL,
+			                   (uint16_t)(10000 + 2 * i));
+		}
+		d_init(&d, rng_next(&r));
+		auth_call(g, &d, t + 1 * SEC + (uint64_t)i * 4 * SEC, fraud ? "101" : "100",
+		          fraud ? "reception-101" : "alice-2026", 1200 * MSEC, fraud ? 2 * SEC : 3 * SEC,
+		          PT_PCMU);
+	}
+}
+
+/* ---- benign-mix ----------------------------------------------------------- */
+
+static const struct phone BM_PHONES[10] = {
+	{ "1001", "Alice", "192.0.2.10", "Yealink SIP-T46U 108.86.0.45", "alice-2026" },
+	{ "1002", "Bob", "192.0.2.11", "Grandstream GXP2170 1.0.11.23", "bob-2026" },
+	{ "1003", "Carol", "192.0.2.12", "Cisco/SPA504G-7.6.2", "carol-2026" },
+	{ "1004", "Dave", "192.0.2.13", "snom D785/10.1.141.13", "dave-2026" },
+	{ "1005", "Erin", "192.0.2.14", "Polycom/6.4.3.5018 PolycomVVX-VVX_450-UA/6.4.3.5018",
+	  "erin-2026" },
+	{ "1006", "Frank", "192.0.2.15", "Yealink SIP-T54W 96.86.0.100", "frank-2026" },
+	{ "1007", "Grace", "192.0.2.16", "Fanvil X4U 2.12.2", "grace-2026" },
+	{ "1008", "Heidi", "192.0.2.17", "Grandstream GRP2614 1.0.9.36", "heidi-2026" },
+	{ "1009", "Ivan", "192.0.2.18", "snom D735/10.1.141.13", "ivan-2026" },
+	{ "1010", "Judy", "192.0.2.19", "Yealink SIP-T46U 108.86.0.45", "judy-2026" },
+};
+
+enum { BM_ANSWER, BM_BUSY, BM_CANCEL };
+
+/*
+ * A call from phone a to phone b through the PBX, a B2BUA with direct
+ * media: leg 1 a -> PBX (challenged 407 first), leg 2 PBX -> b; each leg's
+ * SDP carries the other phone's media address, so RTP (G.729, 50 pps) flows
+ * between the phones. kind: answered after ring, talk, bye_dir hangs up
+ * (0 caller, 1 callee); busy (486 from b); cancelled by a after ring.
+ * Returns the time the call is over.
+ */
+static uint64_t bm_call(struct gen *g, struct rng *r, uint64_t t, int a, int b, uint16_t pa,
+                        uint16_t pb, int kind, uint64_t ring, uint64_t talk, int bye_dir)
+{
+	char offer[2048], answer[2048], nonce[40], hdr[1024], extra[1280];
+	struct dlg l1, l2;
+	struct req q1, q2;
+	struct stream s[2];
+	uint64_t opaque, t1, t2, ta;
+	char cn[128];
+
+	memset(&l1, 0, sizeof(l1));
+	memset(&l2, 0, sizeof(l2));
+	l1.p[0] = mk_party(BM_PHONES[a].user, BM_PHONES[a].display, BM_PHONES[a].ip, 5060, pa,
+	                   BM_PHONES[a].ua, 0);
+	l1.p[1] = pbx_party(BM_PHONES[b].user, BM_PHONES[b].display, pb);
+	l1.p[1].media = mk_ep(BM_PHONES[b].ip, pb);
+	d_init(&l1, rng_next(r));
+	l2.p[0] = pbx_party(BM_PHONES[a].user, BM_PHONES[a].display, pa);
+	l2.p[0].media = l1.p[0].media;
+	l2.p[1] = mk_party(BM_PHONES[b].user, BM_PHONES[b].display, BM_PHONES[b].ip, 5060, pb,
+	                   BM_PHONES[b].ua, 0);
+	snprintf(l2.ruri, sizeof(l2.ruri), "sip:%s@%s:5060", BM_PHONES[b].user, BM_PHONES[b].ip);
+	d_init(&l2, rng_next(r));
+
+	/* Leg 1: challenged, then sent again with credentials. */
+	sdp_audio(offer, sizeof(offer), &l1.p[0], l1.sess[0], l1.sess[0], 0, g->pps, PT_G729,
+	          "sendrecv");
+	q1 = d_invite(g, t, &l1, offer);
+	opaque = rng_next(&l1.r);
+	new_nonce(nonce, &l1.r);
+	auth_challenge(hdr, sizeof(hdr), "Proxy-Authenticate", nonce, opaque);
+	d_reply_x(g, t + 1200 + rng_range(&l1.r, 0, 800), &l1, &q1, 407, 0, hdr, NULL);
+	d_ack(g, t + 3 * MSEC, &l1, 0);
+	l1.tag[1] = rng_next(&l1.r);
+	auth_credentials(hdr, sizeof(hdr), "Proxy-Authorization", BM_PHONES[a].user,
+	                 BM_PHONES[a].pass, "INVITE", l1.ruri, nonce, opaque, rng_next(&l1.r));
+	snprintf(extra, sizeof(extra), "%s%s", INV_EXTRA, hdr);
+	t1 = t + 15 * MSEC + rng_range(&l1.r, 0, 10000);
+	q1 = d_invite_x(g, t1, &l1, offer, extra);
+	d_reply(g, t1 + 2 * MSEC, &l1, &q1, 100, "Trying", NULL);
+
+	/* Leg 2. */
+	t2 = t1 + 10 * MSEC;
+	sdp_audio(offer, sizeof(offer), &l2.p[0], l2.sess[0], l2.sess[0], 0, g->pps, PT_G729,
+	          "sendrecv");
+	q2 = d_invite_x(g, t2, &l2, offer, INV_EXTRA);
+	d_reply(g, t2 + 3 * MSEC, &l2, &q2, 100, "Trying", NULL);
+	if (kind == BM_BUSY) {
+		d_reply(g, t2 + 30 * MSEC, &l2, &q2, 486, "Busy Here", NULL);
+		d_ack(g, t2 + 32 * MSEC, &l2, 0);
+		d_reply(g, t2 + 33 * MSEC, &l1, &q1, 486, "Busy Here", NULL);
+		d_ack(g, t2 + 36 * MSEC, &l1, 0);
+		return t2 + 36 * MSEC;
+	}
+	d_reply(g, t2 + 60 * MSEC, &l2, &q2, 180, "Ringing", NULL);
+	d_reply(g, t2 + 62 * MSEC, &l1, &q1, 180, "Ringing", NULL);
+	ta = t2 + ring;
+	if (kind == BM_CANCEL) {
+		struct req c1 = d_cancel(g, ta, &l1), c2;
+		d_reply(g, ta + 2 * MSEC, &l1, &c1, 200, "OK", NULL);
+		c2 = d_cancel(g, ta + 3 * MSEC, &l2);
+		d_reply(g, ta + 6 * MSEC, &l2, &c2, 200, "OK", NULL);
+		d_reply(g, ta + 7 * MSEC, &l2, &q2, 487, "Request Terminated", NULL);
+		d_ack(g, ta + 9 * MSEC, &l2, 0);
+		d_reply(g, ta + 10 * MSEC, &l1, &q1, 487, "Request Terminated", NULL);
+		d_ack(g, ta + 13 * MSEC, &l1, 0);
+		return ta + 13 * MSEC;
+	}
+	sdp_audio(answer, sizeof(answer), &l2.p[1], l2.sess[1], l2.sess[1], 1, g->pps, PT_G729,
+	          "sendrecv");
+	d_reply(g, ta, &l2, &q2, 200, "OK", answer);
+	d_ack(g, ta + 3 * MSEC, &l2, 1);
+	sdp_audio(answer, sizeof(answer), &l1.p[1], l1.sess[1], l1.sess[1], 1, g->pps, PT_G729,
+	          "sendrecv");
+	d_reply(g, ta + 5 * MSEC, &l1, &q1, 200, "OK", answer);
+	d_ack(g, ta + 11 * MSEC, &l1, 1);
+	/* Media phone to phone, each stream named by its phone. */
+	st_start(g, &s[0], &l1.p[0].media, &l2.p[1].media, rng_next(&l1.r), PT_G729,
+	         ta + 20 * MSEC, party_cname(&l1.p[0], cn, sizeof(cn)));
+	st_start(g, &s[1], &l2.p[1].media, &l1.p[0].media, rng_next(&l2.r), PT_G729,
+	         ta + 23 * MSEC, party_cname(&l2.p[1], cn, sizeof(cn)));
+	st_run(g, &s[0], ta + talk);
+	st_run(g, &s[1], ta + talk);
+	ta += talk;
+	if (bye_dir == 0) {
+		call_end(g, &l1, 0, ta + 5 * MSEC);
+		call_end(g, &l2, 0, ta + 9 * MSEC);
+	} else {
+		call_end(g, &l2, 1, ta + 5 * MSEC);
+		call_end(g, &l1, 1, ta + 9 * MSEC);
+	}
+	return ta + 12 * MSEC;
+}
+
+/*
+ * Ten phones (1001-1010, 192.0.2.10-.19) register with digest auth; Grace
+ * (1007) mistypes her password once: 401, 401, and 6 s later the right
+ * one answers the second nonce: 200. 30 calls between
+ * phones, one every 3 s from 3 s (15 answered, 8 busy 486, 7 cancelled),
+ * and at 48 s one call to an ordinary international number
+ * (0049301234567, answered by the PBX). The PBX qualifies every phone with
+ * OPTIONS at 30, 60 and 90 s.
+ */
+static void sc_benign_mix(struct gen *g, uint64_t t)
+{
+	struct rng r = rng_for(g->seed, "benign-mix", 0);
+	uint64_t busy[10] = { 0 };
+	unsigned ncalls[10] = { 0 };
+	int slot = 0;
+
+	for (int i = 0; i < 10; i++) {
+		struct regx c;
+		uint64_t t0 = t + (uint64_t)i * 200 * MSEC + rng_range(&r, 0, 50000);
+		memset(&c, 0, sizeof(c));
+		c.ua = mk_ep(BM_PHONES[i].ip, 5060);
+		c.pbx = pbx_ep();
+		c.user = BM_PHONES[i].user;
+		c.display = BM_PHONES[i].display;
+		c.ua_name = BM_PHONES[i].ua;
+		regx_init(&c, rng_next(&r), 0);
+		if (i == 6) { /* Grace typed "grace-2025" and corrects it 6 s later */
+			regx_request(g, t0, &c, NULL);
+			regx_reply(g, t0 + 1500, &c, 401, NULL);
+			regx_request(g, t0 + 25 * MSEC, &c, "grace-2025");
+			regx_reply(g, t0 + 26 * MSEC + 500, &c, 401, NULL);
+			regx_request(g, t0 + 6 * SEC, &c, BM_PHONES[i].pass);
+			regx_reply(g, t0 + 6 * SEC + 1500, &c, 200, NULL);
+		} else {
+			regx_plain(g, t0, &c, BM_PHONES[i].pass);
+		}
+	}
+	for (int k = 0; k < 31; k++) {
+		uint64_t t0 = t + 3 * SEC + (uint64_t)k * 3 * SEC + rng_range(&r, 0, 900000);
+		int free_[10], nf = 0, a, b;
+		for (int i = 0; i < 10; i++)
+			if (busy[i] < t0)
+				free_[nf++] = i;
+		if (nf < 2)
+			die("internal: benign-mix: fewer than two idle phones");
+		a = free_[rng_range(&r, 0, (uint64_t)nf - 1)];
+		do
+			b = free_[rng_range(&r, 0, (uint64_t)nf - 1)];
+		while (b == a);
+		if (k == 15) {
+			struct dlg d;
+			memset(&d, 0, sizeof(d));
+			d.p[0] = mk_party(BM_PHONES[a].user, BM_PHONES[a].display, BM_PHONES[a].ip, 5060,
+			                  (uint16_t)(40000 + 2 * ncalls[a]++), BM_PHONES[a].ua, 0);
+			d.p[1] = pbx_party("0049301234567", NULL, 10000);
+			d_init(&d, rng_next(&r));
+			auth_call(g, &d, t0, BM_PHONES[a].user, BM_PHONES[a].pass, 3 * SEC, 5 * SEC,
+			          PT_G729);
+			busy[a] = t0 + 9 * SEC;
+		} else {
+			int kind = slot % 4 == 1 ? BM_BUSY : slot % 4 == 3 ? BM_CANCEL : BM_ANSWER;
+			uint64_t ring = 1 * SEC + rng_range(&r, 0, 3000000);
+			uint64_t talk = 2 * SEC + rng_range(&r, 0, 4000000);
+			int bye_dir = (int)rng_range(&r, 0, 1);
+			uint16_t pa = (uint16_t)(40000 + 2 * ncalls[a]++);
+			uint16_t pb = (uint16_t)(40000 + 2 * ncalls[b]++);
+			uint64_t end = bm_call(g, &r, t0, a, b, pa, pb, kind, ring, talk, bye_dir);
+			busy[a] = busy[b] = end;
+			slot++;
+		}
+	}
+	for (int round = 1; round <= 3; round++) {
+		for (int i = 0; i < 10; i++) {
+			struct optctx c;
+			uint64_t t0 = t + (uint64_t)round * 30 * SEC + (uint64_t)i * 50 * MSEC;
+			memset(&c, 0, sizeof(c));
+			c.from = pbx_ep();
+			c.to = mk_ep(BM_PHONES[i].ip, 5060);
+			c.from_user = "asterisk";
+			c.to_user = BM_PHONES[i].user;
+			c.ua = PBX_UA;
+			c.to_ua = BM_PHONES[i].ua;
+			opt_init(&c, &r);
+			opt_step(g, t0, &c, 0);
+			opt_step(g, t0 + 1 * MSEC + rng_range(&r, 0, 3000), &c, 1);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* bench: actors on a heap, streamed in time order                     */
 
 enum { EV_CALL_START, EV_CALL, EV_RTP, EV_REG, EV_OPT };
@@ -2054,7 +3075,7 @@ struct scenario {
 };
 
 static const struct scenario SCENARIOS[] = {
-	{ "demo", sc_demo, "all of the scenarios below in one capture (< 1 MiB)" },
+	{ "demo", sc_demo, "register to malformed below in one capture (< 1 MiB)" },
 	{ "register", sc_register,
 	  "5 digest registrations (4 accepted 200, 1 wrong password 403), 4 qualify OPTIONS" },
 	{ "calls", sc_calls,
@@ -2065,6 +3086,29 @@ static const struct scenario SCENARIOS[] = {
 	{ "scan", sc_scan, "SIPVicious OPTIONS sweep over 20 hosts, 3 answer 200" },
 	{ "malformed", sc_malformed,
 	  "INVITE without Call-ID, bad CSeq, Content-Length > body, NUL in a header" },
+	{ "enum", sc_enum,
+	  "svwar-style REGISTER enumeration of 100-159 (phone UA): 404, 401 for 100/101/120" },
+	{ "enum-invite", sc_enum_invite,
+	  "the same with INVITE: 404, 407 for 100/101/120, each ACKed" },
+	{ "crack", sc_crack,
+	  "101 registers; 40 svcrack-style password guesses for 101, each 401 then 403" },
+	{ "crack-success", sc_crack_success,
+	  "the same, guess 30 is right: 200 binds 101 to the attacker" },
+	{ "flood", sc_flood, "300 INVITEs in 3 s to random extensions, 3 normal calls with RTP" },
+	{ "bye-hijack", sc_bye_hijack,
+	  "a call; a forged BYE from a third address at 4 s gets 200; RTP goes on" },
+	{ "bye-normal", sc_bye_normal, "the same call, the callee side hangs up at 4 s" },
+	{ "rtp-inject", sc_rtp_inject,
+	  "a call; from 3 s a third address sends RTP to the caller's RTP port" },
+	{ "ssrc-change", sc_ssrc_change,
+	  "a call; the caller re-INVITEs at 5 s and its RTP changes SSRC" },
+	{ "reinvite-hijack", sc_reinvite_hijack,
+	  "a call; a re-INVITE from a third address moves the media to it, 200" },
+	{ "reinvite-normal", sc_reinvite_normal, "the same call, the caller puts it on hold" },
+	{ "toll-fraud", sc_toll_fraud,
+	  "stolen credentials call 4 premium/satellite numbers; a phone's 2 normal calls" },
+	{ "benign-mix", sc_benign_mix,
+	  "10 registrations (one mistyped), 31 calls (G.729), OPTIONS every 30 s" },
 	{ "bench", NULL, "--calls/--concurrent/--duration calls with RTP, --regs, --options" },
 };
 
@@ -2088,7 +3132,7 @@ static void usage(FILE *f)
 	      "Scenarios:\n",
 	      f);
 	for (size_t i = 0; i < N_ELEMS(SCENARIOS); i++)
-		fprintf(f, "  %-10s %s\n", SCENARIOS[i].name, SCENARIOS[i].what);
+		fprintf(f, "  %-15s %s\n", SCENARIOS[i].name, SCENARIOS[i].what);
 }
 
 static uint64_t parse_u64(const char *opt, const char *s, uint64_t max)
