@@ -45,6 +45,7 @@ struct detect_engine {
 	struct thr_table *thr;
 	struct counter_table *counters;
 	struct detect_stats st;
+	int refs;
 };
 
 static int action_rank(uint8_t a)
@@ -160,6 +161,7 @@ struct detect_engine *detect_engine_load(const char *const *paths, unsigned n,
 		*n_errors = 0;
 	if (!de)
 		return NULL;
+	de->refs = 1;
 	detect_kw_setup();
 	memset(&c, 0, sizeof(c));
 	c.addr_vars = cfg->vars.address_groups;
@@ -204,9 +206,16 @@ fail:
 	return NULL;
 }
 
+struct detect_engine *detect_engine_ref(struct detect_engine *de)
+{
+	if (de)
+		__atomic_add_fetch(&de->refs, 1, __ATOMIC_RELAXED);
+	return de;
+}
+
 void detect_engine_free(struct detect_engine *de)
 {
-	if (!de)
+	if (!de || __atomic_sub_fetch(&de->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	rule_set_free(&de->rs);
 	for (int k = 0; k < G__N; k++) {

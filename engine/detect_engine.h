@@ -62,6 +62,10 @@ struct detect_load_opts {
  */
 struct detect_engine *detect_engine_load(const char *const *paths, unsigned n,
                                          const struct detect_load_opts *o, unsigned *n_errors);
+/* Engines are reference counted: the loader holds one reference; every
+ * packet engine (worker) using it takes one (detect_engine_ref) and drops it
+ * (detect_engine_free) when it switches to a reloaded one. */
+struct detect_engine *detect_engine_ref(struct detect_engine *de);
 void detect_engine_free(struct detect_engine *de);
 
 uint32_t detect_engine_rule_count(const struct detect_engine *de);

@@ -943,13 +943,21 @@ int engine_load_rules(struct engine *e, const char *const *paths, unsigned n, FI
 	struct detect_engine *de = detect_engine_load(paths, n, &o, n_errors);
 	if (!de)
 		return -1;
-	if (!e->dt.payload && detect_thread_init(&e->dt) != 0) {
+	if (engine_set_rules(e, de) != 0) {
 		detect_engine_free(de);
 		return -1;
 	}
+	detect_engine_free(de); /* the engine holds its own reference */
+	return 0;
+}
+
+int engine_set_rules(struct engine *e, struct detect_engine *de)
+{
+	if (!e->dt.payload && detect_thread_init(&e->dt) != 0)
+		return -1;
 	e->dt.xbits = e->xbits;
 	detect_engine_free(e->de);
-	e->de = de;
+	e->de = detect_engine_ref(de);
 	e->rules_loaded = detect_engine_rule_count(de);
 	e->rules_inactive = detect_engine_inactive_count(de);
 	return 0;

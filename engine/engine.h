@@ -37,6 +37,9 @@ int engine_packet(struct engine *e, packet *p);
 int engine_load_rules(struct engine *e, const char *const *paths, unsigned n, FILE *errs,
                       unsigned *n_errors);
 /* Tells the engine which capture file packets come from (EVE pcap_filename). */
+/* Uses rule set de (taking a reference; the previous set is released). */
+struct detect_engine;
+int engine_set_rules(struct engine *e, struct detect_engine *de);
 void engine_set_pcap_filename(struct engine *e, const char *name);
 /* Ends every flow, transaction and dialog (reason "shutdown") and writes final stats. */
 void engine_finish(struct engine *e);
