@@ -516,4 +516,5 @@ void detect_kw_setup(void)
 	detect_call_register();
 	detect_dataset_register();
 	detect_bits_register();
+	detect_rtp_register();
 }

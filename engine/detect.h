@@ -49,6 +49,9 @@ struct det_msg {
 	 * for DM_PACKET, on this packet (decoder, defrag, stream). */
 	const uint16_t *anom;
 	uint8_t n_anom;
+	/* DM_RTP */
+	uint8_t rtp_src_unexpected; /* sender not announced by its side of the call */
+	uint8_t rtp_ssrc_changed;   /* SSRC differs from the previous packet's */
 	sw_time ts;
 };
 
@@ -173,5 +176,6 @@ void detect_anomaly_register(void);
 void detect_call_register(void);
 void detect_dataset_register(void);
 void detect_bits_register(void);
+void detect_rtp_register(void);
 
 #endif

@@ -399,9 +399,36 @@ static void handle_sip_datagram(struct engine *e, packet *p)
 
 static void media_refresh(struct engine *e, packet *p, struct flow *f);
 
+/* RTP rules: once per media packet of a flow tied to a call. */
+static void detect_media(struct engine *e, packet *p, struct flow *f, int ssrc_changed)
+{
+	struct det_msg dm;
+	int dir = p->dir & 1;
+	if (!f->rtp_src_state[dir]) {
+		int ok = sip_state_media_source_ok(e->sip, f->dialog_id, p->dir ^ f->media_party,
+		                                   &p->src);
+		f->rtp_src_state[dir] = ok == 0 ? 2 : 1;
+	}
+	memset(&dm, 0, sizeof(dm));
+	dm.kind = DM_RTP;
+	dm.to_server = p->dir == 0;
+	dm.l4 = p->proto;
+	dm.src = &p->src;
+	dm.dst = &p->dst;
+	dm.sport = p->sport;
+	dm.dport = p->dport;
+	dm.pkt = p;
+	dm.flow = f;
+	dm.ts = p->ts;
+	dm.rtp_src_unexpected = f->rtp_src_state[dir] == 2;
+	dm.rtp_ssrc_changed = (uint8_t)ssrc_changed;
+	run_detect(e, &dm);
+}
+
 static void handle_media(struct engine *e, packet *p, struct flow *f)
 {
 	const uint8_t *b = p->payload;
+	int ssrc_changed = 0;
 	if (f->dialog_id)
 		media_refresh(e, p, f);
 	if (f->app == FLOW_APP_RTCP) {
@@ -416,6 +443,7 @@ static void handle_media(struct engine *e, packet *p, struct flow *f)
 			if (f->rtp_ssrc[p->dir] && f->rtp_ssrc[p->dir] != ssrc) {
 				f->rtp_ssrc_changes[p->dir]++;
 				e->st.rtp_ssrc_changes++;
+				ssrc_changed = 1;
 			}
 			f->rtp_ssrc[p->dir] = ssrc;
 		}
@@ -427,6 +455,8 @@ static void handle_media(struct engine *e, packet *p, struct flow *f)
 		sip_state_media_packet(e->sip, f->dialog_id, f->media_index,
 		                       f->app == FLOW_APP_RTCP, p->dir ^ f->media_party,
 		                       p->payload_len, p->ts);
+		if (e->de)
+			detect_media(e, p, f, ssrc_changed);
 	}
 }
 
@@ -479,6 +509,7 @@ static void media_refresh(struct engine *e, packet *p, struct flow *f)
 	if (f->media_epoch == epoch)
 		return;
 	f->media_epoch = epoch;
+	f->rtp_src_state[0] = f->rtp_src_state[1] = 0; /* the call's SDP changed */
 	if (media_match(e, p, f, &mm) && mm.dialog_id != f->dialog_id) {
 		f->dialog_id = mm.dialog_id;
 		f->media_index = mm.media_index;

@@ -47,6 +47,7 @@ struct flow {
 	uint8_t media_party;    /* XOR with packet dir gives the sending party (0 caller side) */
 	uint32_t media_epoch;   /* sip_state_media_epoch() when dialog_id was last checked */
 	uint32_t rtp_ssrc[2];
+	uint8_t rtp_src_state[2]; /* per direction: 0 unchecked, 1 expected, 2 unexpected */
 	uint64_t rtp_ssrc_changes[2];
 
 	struct tcp_session *tcp; /* NULL for non-TCP; owned by stream_tcp */

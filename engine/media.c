@@ -157,3 +157,15 @@ void media_free_all(struct sip_state *s)
 	while ((n = dl_first(&s->media_lru)))
 		unlink_exp(s, dl_entry(n, struct media_exp, lru));
 }
+
+int sip_state_media_source_ok(struct sip_state *s, uint64_t dialog_id, int party,
+                              const sw_addr *src)
+{
+	struct dialog *d = dialog_by_id(s, dialog_id);
+	if (!d || party < 0 || party > 1)
+		return -1;
+	for (const struct media_exp *x = d->media; x; x = x->dnext)
+		if (x->party == party && sw_addr_eq(&x->addr, src))
+			return 1;
+	return sw_addr_eq(&d->addr[party], src);
+}

@@ -196,6 +196,14 @@ void sip_state_message(struct sip_state *s, const struct sip_msg *m,
 void sip_state_tick(struct sip_state *s, sw_time now);
 
 /* 1 and *mm if addr:port (proto) was announced in a live dialog's SDP. */
+/*
+ * Whether src may send the media of party (0 caller side, 1 callee side) in
+ * dialog dialog_id: 1 if src is an address that party announced in its SDP
+ * or signals from, 0 if not (RTP injected from elsewhere), -1 if the dialog
+ * is gone.
+ */
+int sip_state_media_source_ok(struct sip_state *s, uint64_t dialog_id, int party,
+                              const sw_addr *src);
 int sip_state_media_lookup(struct sip_state *s, const sw_addr *addr, uint16_t port,
                            uint8_t proto, struct media_match *mm);
 

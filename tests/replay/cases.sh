@@ -2,7 +2,9 @@
 # Replay cases: every directory tests/replay/<case>/ holds a capture
 # (capture.pcap or capture.pcapng), a README saying how it was made, an
 # `expect` file of field checks, and optionally `args` (extra sipwire
-# arguments, one line). For each case this runs sipwire on the capture and
+# arguments, one line) and `sids` (run with only these shipped rules, taken
+# as written from rules/*.rules: to test one rule where an earlier one in
+# the full set would block the attacker first). For each case this runs sipwire on the capture and
 # checks, as TAP:
 #   - exit status 0 (or the one in `status`, if present);
 #   - every line of `expect`: "VALUE FILTER" where FILTER is a jq program
@@ -115,6 +117,20 @@ for dir in tests/replay/*/; do
 	fi
 	args=()
 	[ -f "$dir/args" ] && read -r -a args <"$dir/args"
+	if [ -f "$dir/sids" ]; then
+		# Only these shipped rules (taken from rules/*.rules as written).
+		python3 - "$dir/sids" rules/sipwire.rules rules/anomaly.rules >"$W/$name.rules" <<'PY'
+import re, sys
+want = set(open(sys.argv[1]).read().split())
+for path in sys.argv[2:]:
+    text = re.sub(r"\\\n", "", open(path).read())
+    for line in text.splitlines():
+        m = re.search(r"\bsid:\s*(\d+)\s*;", line)
+        if m and not line.lstrip().startswith("#") and m.group(1) in want:
+            print(line)
+PY
+		args+=(-S "$W/$name.rules")
+	fi
 	want_status=0
 	[ -f "$dir/status" ] && want_status=$(cat "$dir/status")
 	out="$W/$name"
