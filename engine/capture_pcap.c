@@ -19,6 +19,7 @@
 struct capture {
 	char **files;
 	size_t n_files;
+	pcap_t *first;  /* a single capture, opened once (a FIFO cannot be reopened) */
 	const char *current;
 	struct capture_stats st;
 };
@@ -99,10 +100,11 @@ struct capture *capture_pcap_open(const char *path, char *err, size_t cap)
 		}
 		qsort(c->files, c->n_files, sizeof(*c->files), cmp_str);
 	} else {
-		pcap_t *pc = open_one(path, err, cap);
-		if (!pc)
+		/* Opened once and kept: checks it is a capture now, and a FIFO
+		 * or /dev/stdin could not be read from the start a second time. */
+		c->first = open_one(path, err, cap);
+		if (!c->first)
 			goto fail;
-		pcap_close(pc);
 		c->files = calloc(1, sizeof(*c->files));
 		if (!c->files || !(c->files[0] = strdup(path))) {
 			snprintf(err, cap, "out of memory");
@@ -126,7 +128,9 @@ int capture_pcap_run(struct capture *c, capture_pkt_cb cb, void *ud, char *err, 
 		const u_char *data;
 		uint64_t in_file = 0;
 		int r;
-		pcap_t *pc = open_one(c->files[i], ebuf, sizeof(ebuf));
+		pcap_t *pc = i == 0 && c->first ? c->first : open_one(c->files[i], ebuf, sizeof(ebuf));
+		if (i == 0)
+			c->first = NULL; /* closed below like any other */
 
 		if (!pc) {
 			if (c->n_files > 1) {
@@ -190,5 +194,7 @@ void capture_pcap_close(struct capture *c)
 	for (size_t i = 0; i < c->n_files; i++)
 		free(c->files[i]);
 	free(c->files);
+	if (c->first)
+		pcap_close(c->first);
 	free(c);
 }

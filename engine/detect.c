@@ -429,6 +429,7 @@ int detect_eval(struct detect_engine *de, struct det_thread *t, const struct det
 			continue;
 		}
 		de->st.evaluated++;
+		t->ev_kw = NULL;
 		if (!rule_match(r, m, t, &fb))
 			continue;
 		/* detection_filter / threshold: a match may not count yet
@@ -470,6 +471,11 @@ int detect_eval(struct detect_engine *de, struct det_thread *t, const struct det
 		res->a[res->n].suppressed = (uint8_t)!alert;
 		res->a[res->n].frame_buf = fb;
 		res->a[res->n].block_secs = t->block_secs;
+		res->a[res->n].ev_kw = t->ev_kw;
+		res->a[res->n].ev_track = t->ev_track;
+		res->a[res->n].ev_field = t->ev_field;
+		res->a[res->n].ev_count = t->ev_count;
+		res->a[res->n].ev_seconds = t->ev_seconds;
 		if (t->block_secs)
 			res->a[res->n].block_addr = *t->block_addr;
 		else

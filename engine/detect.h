@@ -69,6 +69,10 @@ struct det_thread {
 	/* Set by a matching rule's `block` keyword, taken by detect_eval. */
 	const sw_addr *block_addr;
 	uint32_t block_secs;
+	/* Set by a counter keyword that matched (sip.rate, sip.distinct): the
+	 * evidence an alert shows. Reset per rule by detect_eval. */
+	const char *ev_kw, *ev_track, *ev_field;
+	uint32_t ev_count, ev_seconds;
 };
 
 /* ------------------------------------------------------------------ */

@@ -449,6 +449,31 @@ static uint64_t key_hash(const struct rule *r, int which, sw_str key)
 	return sw_hash_bytes(h, key.p, key.len);
 }
 
+static const char *ckey_name(int k)
+{
+	for (size_t i = 0; i < SW_ARRAY_SIZE(ckeys); i++)
+		if (ckeys[i].id == k)
+			return ckeys[i].name;
+	return "?";
+}
+
+/* Records what fired, for the alert's sipwire.counter object. */
+static int evidence(struct det_thread *t, const struct count_ctx *c, const char *kw, uint32_t n)
+{
+	if (n < c->count)
+		return 0;
+	t->ev_kw = kw;
+	{
+		static const char *const by[] = { "?", "by_src", "by_dst", "by_from_user", "by_to_user",
+		                                  "by_ruri_user", "by_auth_user", "by_call_id" };
+		t->ev_track = c->track < SW_ARRAY_SIZE(by) ? by[c->track] : "?";
+	}
+	t->ev_field = c->field ? ckey_name(c->field) : NULL;
+	t->ev_count = n;
+	t->ev_seconds = c->seconds;
+	return 1;
+}
+
 static int match_rate(struct det_thread *t, const struct det_msg *m, const struct rule *r,
                       const struct sigmatch *sm)
 {
@@ -457,7 +482,8 @@ static int match_rate(struct det_thread *t, const struct det_msg *m, const struc
 	uint8_t tmp[2];
 	if (!t->counters || !ckey_bytes(m, c->track, &key, tmp))
 		return 0;
-	return counter_rate(t->counters, key_hash(r, KW_RATE, key), c->seconds, m->ts) >= c->count;
+	return evidence(t, c, "sip.rate",
+	                counter_rate(t->counters, key_hash(r, KW_RATE, key), c->seconds, m->ts));
 }
 
 static int match_distinct(struct det_thread *t, const struct det_msg *m, const struct rule *r,
@@ -469,8 +495,9 @@ static int match_distinct(struct det_thread *t, const struct det_msg *m, const s
 	if (!t->counters || !ckey_bytes(m, c->track, &key, tmp) ||
 	    !ckey_bytes(m, c->field, &val, tmp2))
 		return 0;
-	return counter_distinct(t->counters, key_hash(r, KW_DISTINCT, key),
-	                        sw_hash_bytes(0, val.p, val.len), c->seconds, m->ts) >= c->count;
+	return evidence(t, c, "sip.distinct",
+	                counter_distinct(t->counters, key_hash(r, KW_DISTINCT, key),
+	                                 sw_hash_bytes(0, val.p, val.len), c->seconds, m->ts));
 }
 
 /* ------------------------------------------------------------------ */

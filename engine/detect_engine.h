@@ -25,6 +25,9 @@ struct det_alert {
 	int16_t frame_buf;  /* buffer id of a frame:* buffer the rule inspected, -1 */
 	sw_addr block_addr; /* `block`: this address is to be blocked ... */
 	uint32_t block_secs;/* ... for so long (0: no block) */
+	/* The counter that fired, if any (see struct det_thread). */
+	const char *ev_kw, *ev_track, *ev_field;
+	uint32_t ev_count, ev_seconds;
 };
 
 struct det_result {

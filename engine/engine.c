@@ -982,6 +982,11 @@ int engine_load_rules(struct engine *e, const char *const *paths, unsigned n, FI
 	return 0;
 }
 
+unsigned engine_rule_count(const struct engine *e)
+{
+	return e->rules_loaded;
+}
+
 int engine_set_rules(struct engine *e, struct detect_engine *de)
 {
 	if (!e->dt.payload && detect_thread_init(&e->dt) != 0)

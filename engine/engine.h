@@ -40,6 +40,8 @@ int engine_load_rules(struct engine *e, const char *const *paths, unsigned n, FI
 /* Uses rule set de (taking a reference; the previous set is released). */
 struct detect_engine;
 int engine_set_rules(struct engine *e, struct detect_engine *de);
+/* Rules in the running set. */
+unsigned engine_rule_count(const struct engine *e);
 void engine_set_pcap_filename(struct engine *e, const char *name);
 /* Ends every flow, transaction and dialog (reason "shutdown") and writes final stats. */
 void engine_finish(struct engine *e);

@@ -92,6 +92,38 @@ static void write_sip(struct json_buf *j, const struct det_msg *m)
 	json_close_object(j);
 }
 
+/* The call state the rule saw, in the words of the call-aware keywords. */
+static void write_call_state(struct json_buf *j, const struct det_msg *m)
+{
+	static const char *const dstate[] = { "none", "init", "early", "confirmed", "terminated" };
+	const struct sip_msg_result *st = m->state;
+	json_open_object(j, "call");
+	if (st->dialog_unknown)
+		json_set_str(j, "dialog", "unknown");
+	else
+		json_set_str(j, "dialog", st->dialog_id && st->dialog_state < 5
+		                                  ? dstate[st->dialog_state]
+		                                  : "none");
+	if (st->in_dialog)
+		json_set_str(j, "sender", !st->sender_addr_match ? "not_party"
+		                          : st->sender_party   ? "callee"
+		                                               : "caller");
+	else if (st->dialog_unknown)
+		json_set_str(j, "sender", "not_party");
+	json_set_str(j, "transaction", st->stray_response   ? "stray_response"
+	                               : st->retransmission ? "retransmission"
+	                                                    : "new");
+	if (st->reg_changed_source)
+		json_set_bool(j, "registration_rebound", 1);
+	if (st->auth_failed)
+		json_set_str(j, "auth", "failed");
+	else if (st->auth_ok)
+		json_set_str(j, "auth", "ok");
+	else if (st->auth_challenge)
+		json_set_str(j, "auth", "challenge");
+	json_close_object(j);
+}
+
 static void write_frame(struct json_buf *j, const struct det_msg *m, int buf_id)
 {
 	const char *name = detect_buf_name((unsigned)buf_id) + 6;
@@ -207,6 +239,21 @@ void eve_write_alert(struct eve *e, const struct det_msg *m, const struct det_al
 	}
 	json_open_object(j, "sipwire");
 	json_set_str(j, "rule_action", action_name(a->action));
+	if (a->ev_kw) {
+		/* Which counter fired: "by_src: 5 distinct to_user in 60 s". */
+		json_open_object(j, "counter");
+		json_set_str(j, "keyword", a->ev_kw);
+		json_set_str(j, "track", a->ev_track);
+		if (a->ev_field)
+			json_set_str(j, "field", a->ev_field);
+		json_set_uint(j, "count", a->ev_count);
+		json_set_uint(j, "seconds", a->ev_seconds);
+		json_close_object(j);
+	}
+	if (m->kind == DM_SIP && m->state)
+		write_call_state(j, m);
+	if (a->block_secs)
+		json_set_uint(j, "block_seconds", a->block_secs);
 	if (a->suppressed)
 		json_set_bool(j, "alert_suppressed", 1);
 	if (a->action == RA_REJECT && m->kind == DM_SIP && m->sip && m->sip->is_request)

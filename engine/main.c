@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,12 +141,42 @@ struct run_ctx {
 	struct engine *eng;
 	struct capture *cap;
 	const char *last_file;
+	const char *const *rules;
+	unsigned n_rules;
 };
+
+/* SIGHUP: reload the rules between two packets. */
+static volatile sig_atomic_t reload_requested;
+
+static void on_sighup(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+}
+
+/*
+ * Loads the rule files again; the new set replaces the running one only if
+ * every file read and every rule compiled. Either way it says so on stderr
+ * (the running rules stay on failure).
+ */
+static void reload_rules(struct run_ctx *rc)
+{
+	unsigned nerr = 0;
+	reload_requested = 0;
+	if (engine_load_rules(rc->eng, rc->rules, rc->n_rules, stderr, &nerr) == 0)
+		fprintf(stderr, "sipwire: rules reloaded: %u rules\n", engine_rule_count(rc->eng));
+	else
+		fprintf(stderr,
+		        "sipwire: rule reload failed (%u error%s): keeping the %u rules running\n",
+		        nerr, nerr == 1 ? "" : "s", engine_rule_count(rc->eng));
+}
 
 static int on_packet(void *ud, packet *p)
 {
 	struct run_ctx *rc = ud;
 	const char *f = capture_pcap_current_file(rc->cap);
+	if (reload_requested)
+		reload_rules(rc);
 	if (f != rc->last_file) {
 		engine_set_pcap_filename(rc->eng, f);
 		rc->last_file = f;
@@ -309,7 +340,15 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	struct run_ctx run = { eng, cap, NULL };
+	struct run_ctx run = { eng, cap, NULL, rpaths, n_rules };
+	{
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_sighup;
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGHUP, &sa, NULL);
+	}
 	if (capture_pcap_run(cap, on_packet, &run, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sipwire: %s\n", err);
 		rc = 1;

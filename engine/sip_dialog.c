@@ -403,7 +403,11 @@ void dialog_request(struct sip_state *s, const struct sip_msg *m, const struct s
 	res->sender_addr_match = sw_addr_eq(&ctx->src, &d->addr[party]);
 	if (!res->retransmission) {
 		touch(s, d, ctx->ts);
-		if (m->method_id == SIP_M_BYE && d->state != DLG_TERMINATED)
+		/* A BYE from a third host (forged with sniffed tags) does not end
+		 * the call here: the parties' media and signalling go on, and an
+		 * inline sipwire drops it (rules: sip.sender:not_party). */
+		if (m->method_id == SIP_M_BYE && d->state != DLG_TERMINATED &&
+		    res->sender_addr_match)
 			terminate(s, d, "bye", ctx->ts, party ? BY_CALLEE : BY_CALLER);
 		else if (m->method_id == SIP_M_INVITE)
 			d->reinvites++;

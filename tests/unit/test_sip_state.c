@@ -472,6 +472,12 @@ static const char bye_callee[] = "BYE sip:alice@" CALLER " SIP/2.0\n"
                                  "To: \"Alice\" <sip:alice@example.com>;tag=ft1\n"
                                  "Call-ID: call-1@" CALLER "\nCSeq: 1 BYE\nContent-Length: 0\n\n";
 
+static const char bye_callee2[] = "BYE sip:alice@" CALLER " SIP/2.0\n"
+                                  "Via: SIP/2.0/UDP " PBX ":5060;branch=z9hG4bK-bb2\n"
+                                  "From: <sip:bob@example.com>;tag=tt1\n"
+                                  "To: \"Alice\" <sip:alice@example.com>;tag=ft1\n"
+                                  "Call-ID: call-1@" CALLER "\nCSeq: 2 BYE\nContent-Length: 0\n\n";
+
 static void test_in_dialog_matching(void **st)
 {
 	(void)st;
@@ -487,6 +493,12 @@ static void test_in_dialog_matching(void **st)
 	assert_int_equal(r.in_dialog, 1);
 	assert_int_equal(r.sender_party, 1);
 	assert_int_equal(r.sender_addr_match, 0);
+	/* ... does not end the call (a forged BYE: the parties go on) ... */
+	assert_int_equal(r.dialog_state, DLG_CONFIRMED);
+	/* ... the same BYE from the callee's own address does. */
+	r = feed(s, PBX, CALLER, 6000, bye_callee2);
+	assert_int_equal(r.sender_addr_match, 1);
+	assert_int_equal(r.dialog_state, DLG_TERMINATED);
 	sip_state_destroy(s);
 	assert_int_equal(got.nd, 1);
 	assert_string_equal(got.d[0].ended_by, "callee");
