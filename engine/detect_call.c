@@ -23,6 +23,12 @@
  *   sip.distinct: <field>, track <key>, count N, seconds S
  *       true once the key produced N distinct values of field within S
  *       seconds (e.g. distinct to_user per source: extension enumeration).
+ *   sip.calls: track by_src|by_auth_user, count N
+ *       on an initial INVITE: N or more calls are in progress (from INVITE
+ *       to termination, this one included) from the sender's address, or
+ *       for the account named in its Authorization.
+ *   sip.registered: yes | no   the request's source address holds (or not)
+ *       a registration binding of any AOR (calls from unregistered hosts).
  *   block: by_src|by_dst, <seconds>
  *       when the rule matches, every later packet from that address is
  *       dropped until the block expires (block/unblock EVE events).
@@ -125,7 +131,8 @@ static int ckey_parse(sw_str v, int track)
 /* ------------------------------------------------------------------ */
 /* State keywords */
 
-enum { KW_DIALOG, KW_SENDER, KW_TXN, KW_REG, KW_AUTH, KW_RATE, KW_DISTINCT, KW_BLOCK, KW__N };
+enum { KW_DIALOG, KW_SENDER, KW_TXN, KW_REG, KW_AUTH, KW_RATE, KW_DISTINCT, KW_BLOCK, KW_CALLS,
+       KW_REGISTERED, KW__N };
 static int kw_ids[KW__N];
 
 #define DS_NONE       0x01u
@@ -501,6 +508,80 @@ static int match_distinct(struct det_thread *t, const struct det_msg *m, const s
 }
 
 /* ------------------------------------------------------------------ */
+/* Concurrent calls and registered sources */
+
+struct calls_ctx {
+	uint8_t by_account;
+	uint32_t count;
+};
+
+/* sip.calls: track by_src|by_auth_user, count N */
+static int setup_calls(struct rule *r, const char *val, uint32_t len, struct rule_err *e)
+{
+	struct count_ctx tmp;
+	struct calls_ctx *c;
+	char buf[160];
+	/* Same option syntax as sip.rate, without seconds. */
+	if (len + 16 > sizeof(buf))
+		return rule_errf(e, 0, "value too long");
+	memcpy(buf, val, len);
+	memcpy(buf + len, ", seconds 1", 11);
+	memset(&tmp, 0, sizeof(tmp));
+	if (parse_count(buf, len + 11, &tmp, 0, e) != 0)
+		return -1;
+	if (tmp.track != CK_SRC && tmp.track != CK_AUTH_USER)
+		return rule_errf(e, 0, "sip.calls tracks by_src or by_auth_user");
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return rule_errf(e, 0, "out of memory");
+	c->by_account = tmp.track == CK_AUTH_USER;
+	c->count = tmp.count;
+	if (sm_list_append(&r->match, (unsigned)kw_ids[KW_CALLS], 0, c, e) != 0) {
+		free(c);
+		return -1;
+	}
+	r->needs_sip = 1;
+	return 0;
+}
+
+static int match_calls(struct det_thread *t, const struct det_msg *m, const struct rule *r,
+                       const struct sigmatch *sm)
+{
+	const struct calls_ctx *c = sm->ctx;
+	uint32_t n;
+	if (!m->state)
+		return 0;
+	n = c->by_account ? m->state->calls_by_account : m->state->calls_by_src;
+	if (n < c->count)
+		return 0;
+	t->ev_kw = "sip.calls";
+	t->ev_track = c->by_account ? "by_auth_user" : "by_src";
+	t->ev_field = NULL;
+	t->ev_count = n;
+	t->ev_seconds = 0;
+	return 1;
+}
+
+static const struct flag_name registered_names[] = { { "yes", 1 }, { "no", 2 } };
+
+static int setup_registered(struct rule *r, const char *val, uint32_t len, struct rule_err *e)
+{
+	return add_flags(r, val, len, e, KW_REGISTERED, registered_names,
+	                 SW_ARRAY_SIZE(registered_names));
+}
+
+static int match_registered(struct det_thread *t, const struct det_msg *m, const struct rule *r,
+                            const struct sigmatch *sm)
+{
+	const struct flag_ctx *c = sm->ctx;
+	unsigned bit;
+	if (!m->state || !m->sip || !m->sip->is_request)
+		return 0;
+	bit = m->state->src_registered ? 1u : 2u;
+	return ((c->bits & bit) != 0) != c->neg;
+}
+
+/* ------------------------------------------------------------------ */
 /* block */
 
 struct block_ctx {
@@ -567,6 +648,12 @@ static const struct det_kw kws[KW__N] = {
 	[KW_DISTINCT] = { .name = "sip.distinct", .flags = KW_MATCH | KW_VALUE | KW_LATE,
 	                  .setup = setup_distinct, .match = match_distinct, .free = free,
 	                  .help = "<field>, track <key>, count N, seconds S: N distinct values" },
+	[KW_CALLS] = { .name = "sip.calls", .flags = KW_MATCH | KW_VALUE | KW_NEEDS_SIP,
+	               .setup = setup_calls, .match = match_calls, .free = free,
+	               .help = "track by_src|by_auth_user, count N: N calls in progress (INVITEs)" },
+	[KW_REGISTERED] = { .name = "sip.registered", .flags = KW_MATCH | KW_VALUE | KW_NEEDS_SIP,
+	                    .setup = setup_registered, .match = match_registered, .free = free,
+	                    .help = "yes|no: the request's source address holds a registration" },
 	[KW_BLOCK] = { .name = "block", .flags = KW_POST | KW_VALUE, .setup = setup_block,
 	               .match = post_block, .free = free,
 	               .help = "by_src|by_dst, seconds: drop that address's packets for a while" },

@@ -144,9 +144,21 @@ static void unlink_chain(struct dialog **pp, struct dialog *d, int by_id)
 		*pp = by_id ? d->idnext : d->hnext;
 }
 
+/* Active calls per caller address and per account (sip.calls rules): a
+ * dialog counts from its INVITE until it terminates. */
+static void count_call(struct sip_state *s, struct dialog *d, int delta)
+{
+	if ((delta > 0) == (d->counted != 0))
+		return;
+	d->counted = delta > 0;
+	cmap_add(&s->calls, ss_key_addr('s', &d->addr[0]), delta);
+	cmap_add(&s->calls, d->acct_key, delta);
+}
+
 /* Writes d's record and frees it. */
 static void finish(struct sip_state *s, struct dialog *d)
 {
+	count_call(s, d, -1);
 	write_rec(s, d);
 	unlink_chain(&s->dlg_h[d->hash & s->dlg_mask], d, 0);
 	unlink_chain(&s->dlg_idh[sw_hash_mix(d->id) & s->dlg_mask], d, 1);
@@ -232,8 +244,11 @@ static struct dialog *create(struct sip_state *s, const struct sip_msg *m,
 	d->ip_v = ctx->ip_v;
 	d->state = DLG_INIT;
 	d->invite_cseq = m->cseq.num;
+	if (m->authz.present)
+		d->acct_key = ss_key_str('a', m->authz.username);
 	insert(s, d);
 	set_list(s, d, DL_EARLY, ctx->ts);
+	count_call(s, d, 1);
 	return d;
 }
 
@@ -261,6 +276,7 @@ static struct dialog *fork_of(struct sip_state *s, const struct dialog *o, sw_st
 	memset(d->m, 0, sizeof(d->m));
 	d->n_m = 0;
 	d->callee_ua[0] = '\0';
+	d->counted = 0; /* a fork is the same call for its caller: counted once */
 	sw_str_copy(d->to_tag, sizeof(d->to_tag), to_tag);
 	insert(s, d);
 	set_list(s, d, DL_EARLY, ctx->ts);
@@ -321,6 +337,7 @@ static void touch(struct sip_state *s, struct dialog *d, sw_time ts)
 static void terminate(struct sip_state *s, struct dialog *d, const char *end, sw_time ts,
                       uint8_t by)
 {
+	count_call(s, d, -1);
 	d->state = DLG_TERMINATED;
 	d->end = end;
 	d->end_ts = ts;
@@ -363,10 +380,21 @@ void dialog_request(struct sip_state *s, const struct sip_msg *m, const struct s
 			d->ended_by = BY_NONE;
 			d->invite_cseq = m->cseq.num;
 			set_list(s, d, DL_EARLY, ctx->ts);
+			/* The retry of a challenged INVITE carries the account. */
+			if (m->authz.present && !d->acct_key) {
+				count_call(s, d, -1);
+				d->acct_key = ss_key_str('a', m->authz.username);
+			}
+			count_call(s, d, 1);
 		} else if (!d) {
 			d = create(s, m, ctx);
 			if (!d)
 				return;
+		}
+		if (!res->retransmission) {
+			res->calls_by_src = cmap_get(&s->calls, ss_key_addr('s', &ctx->src));
+			res->calls_by_account =
+			        m->authz.present ? cmap_get(&s->calls, ss_key_str('a', m->authz.username)) : 0;
 		}
 		if (sdp && !res->retransmission)
 			media_from_sdp(s, d, 0, sdp);

@@ -40,6 +40,8 @@ static struct reg *lookup(struct sip_state *s, const char *aor, uint64_t h)
 
 static void reg_free(struct sip_state *s, struct reg *r)
 {
+	for (unsigned i = 0; i < r->n_b; i++)
+		cmap_add(&s->regsrc, ss_key_addr('r', &r->b[i].src), -1);
 	struct reg **pp = &s->reg_h[r->hash & s->reg_mask];
 	while (*pp && *pp != r)
 		pp = &(*pp)->hnext;
@@ -127,9 +129,10 @@ static struct reg_binding *find_binding(struct reg *r, const char *contact)
 	return NULL;
 }
 
-static void drop_binding(struct reg *r, struct reg_binding *b)
+static void drop_binding(struct sip_state *s, struct reg *r, struct reg_binding *b)
 {
 	unsigned i = (unsigned)(b - r->b);
+	cmap_add(&s->regsrc, ss_key_addr('r', &b->src), -1);
 	memmove(&r->b[i], &r->b[i + 1], (r->n_b - i - 1) * sizeof(r->b[0]));
 	r->n_b--;
 }
@@ -173,7 +176,7 @@ void reg_response(struct sip_state *s, const struct sip_msg *m, const struct sip
 			b = r ? find_binding(r, contact) : NULL;
 			if (exp == 0) {
 				if (b) {
-					drop_binding(r, b);
+					drop_binding(s, r, b);
 					unbound++;
 				}
 				continue;
@@ -197,13 +200,20 @@ void reg_response(struct sip_state *s, const struct sip_msg *m, const struct sip
 					for (unsigned i = 1; i < r->n_b; i++)
 						if (r->b[i].expires_at < b->expires_at)
 							b = &r->b[i];
+					cmap_add(&s->regsrc, ss_key_addr('r', &b->src), -1);
 				}
 				memset(b, 0, sizeof(*b));
 				memcpy(b->contact, contact, sizeof(contact));
+				b->src = t->src;
+				cmap_add(&s->regsrc, ss_key_addr('r', &b->src), 1);
 				b->first_seen = ctx->ts;
 				bound++;
 			}
-			b->src = t->src;
+			if (!sw_addr_eq(&b->src, &t->src)) { /* refreshed from a new address */
+				cmap_add(&s->regsrc, ss_key_addr('r', &b->src), -1);
+				b->src = t->src;
+				cmap_add(&s->regsrc, ss_key_addr('r', &b->src), 1);
+			}
 			b->sport = t->sport;
 			b->expires_at = ctx->ts + (sw_time)exp * SW_USEC_PER_SEC;
 		}
@@ -245,7 +255,7 @@ void reg_tick(struct sip_state *s)
 		next = n->next == &s->reg_lru.head ? NULL : n->next;
 		for (unsigned i = 0; i < r->n_b;) {
 			if (r->b[i].expires_at <= s->now) {
-				drop_binding(r, &r->b[i]);
+				drop_binding(s, r, &r->b[i]);
 				s->st.reg_expired++;
 			} else {
 				i++;

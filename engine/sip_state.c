@@ -93,7 +93,9 @@ struct sip_state *sip_state_create(const struct sip_state_cfg *cfg,
 	n = ss_pow2(s->cfg.max_media);
 	s->media_mask = n - 1;
 	s->media_h = calloc(n, sizeof(*s->media_h));
-	if (!s->txn_h || !s->dlg_h || !s->dlg_idh || !s->reg_h || !s->media_h)
+	if (!s->txn_h || !s->dlg_h || !s->dlg_idh || !s->reg_h || !s->media_h ||
+	    cmap_init(&s->calls, s->cfg.max_dialogs / 4) != 0 ||
+	    cmap_init(&s->regsrc, s->cfg.max_regs / 4) != 0)
 		goto fail;
 	dl_init(&s->txn_wait);
 	dl_init(&s->txn_inv_proc);
@@ -132,6 +134,8 @@ void sip_state_destroy(struct sip_state *s)
 	free(s->dlg_idh);
 	free(s->reg_h);
 	free(s->media_h);
+	cmap_free(&s->calls);
+	cmap_free(&s->regsrc);
 	free(s);
 }
 
@@ -148,6 +152,7 @@ void sip_state_message(struct sip_state *s, const struct sip_msg *m,
 	if (m->call_id.len == 0 || !m->cseq.valid)
 		return;
 	if (m->is_request) {
+		res->src_registered = cmap_get(&s->regsrc, ss_key_addr('r', &ctx->src)) > 0;
 		t = txn_request(s, m, ctx, res);
 		/* The engine parsed the body already: a usable SDP is what counts. */
 		if (t && sdp && t->method_id == m->method_id)
@@ -260,4 +265,76 @@ const char *sip_dialog_state_name(int st)
 {
 	static const char *const n[] = { "none", "init", "early", "confirmed", "terminated" };
 	return st >= 0 && st < (int)SW_ARRAY_SIZE(n) ? n[st] : "unknown";
+}
+
+/* ------------------------------------------------------------------ */
+/* Count map */
+
+int cmap_init(struct cmap *m, uint32_t buckets)
+{
+	uint32_t n = ss_pow2(buckets < 64 ? 64 : buckets);
+	m->b = calloc(n, sizeof(*m->b));
+	m->mask = n - 1;
+	return m->b ? 0 : -1;
+}
+
+void cmap_free(struct cmap *m)
+{
+	if (!m->b)
+		return;
+	for (uint32_t i = 0; i <= m->mask; i++) {
+		struct cmap_ent *e = m->b[i], *n;
+		for (; e; e = n) {
+			n = e->next;
+			free(e);
+		}
+	}
+	free(m->b);
+	m->b = NULL;
+}
+
+void cmap_add(struct cmap *m, uint64_t key, int delta)
+{
+	struct cmap_ent **pp, *e;
+	if (!key || !m->b)
+		return;
+	for (pp = &m->b[sw_hash_mix(key) & m->mask]; (e = *pp); pp = &e->next)
+		if (e->key == key)
+			break;
+	if (!e) {
+		if (delta <= 0 || !(e = calloc(1, sizeof(*e))))
+			return;
+		e->key = key;
+		*pp = e;
+	}
+	if (delta < 0 && e->n < (uint32_t)-delta)
+		e->n = 0;
+	else
+		e->n = (uint32_t)((int64_t)e->n + delta);
+	if (e->n == 0) {
+		*pp = e->next;
+		free(e);
+	}
+}
+
+uint32_t cmap_get(const struct cmap *m, uint64_t key)
+{
+	if (!key || !m->b)
+		return 0;
+	for (const struct cmap_ent *e = m->b[sw_hash_mix(key) & m->mask]; e; e = e->next)
+		if (e->key == key)
+			return e->n;
+	return 0;
+}
+
+uint64_t ss_key_addr(char kind, const sw_addr *a)
+{
+	return sw_hash_bytes(sw_hash_bytes(0, &kind, 1), a, sizeof(*a)) | 1;
+}
+
+uint64_t ss_key_str(char kind, sw_str s)
+{
+	if (!s.len)
+		return 0;
+	return sw_hash_bytes(sw_hash_bytes(0, &kind, 1), s.p, s.len) | 1;
 }

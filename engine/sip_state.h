@@ -72,6 +72,12 @@ struct sip_msg_result {
 	uint8_t auth_ok;        /* 2xx to a request that carried credentials */
 	const char *auth_user;  /* the request's Authorization username (NUL-terminated,
 	                           valid until the next sip_state call), NULL if none */
+	/* Initial INVITEs: active calls (dialogs from INVITE to termination,
+	 * this one included) from the sender's address and for the account in
+	 * its Authorization (0 without one). */
+	uint32_t calls_by_src, calls_by_account;
+	/* Requests: the sender's address holds a registration binding. */
+	uint8_t src_registered;
 };
 
 /* A completed transaction, as written in an EVE `sip` record. Strings are NUL-terminated. */

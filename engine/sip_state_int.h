@@ -138,6 +138,7 @@ struct dialog {
 	uint16_t port[2];
 	uint8_t proto, ip_v, state;
 	uint8_t reached_early, reached_confirmed, cancelled, challenged, ended_by;
+	uint8_t counted;         /* counted in s->calls: by caller address and account */
 	uint16_t final_code;
 	uint32_t invite_cseq, reinvites;
 	const char *end;
@@ -145,6 +146,7 @@ struct dialog {
 	struct sip_dialog_media m[SIP_DIALOG_MAX_MEDIA];
 	uint8_t n_m;
 	uint16_t s_call_id, s_from, s_to, s_from_tag, s_caller_ua, s_ruri;
+	uint64_t acct_key;       /* s->calls key of the INVITE's Authorization username (0: none) */
 	char to_tag[64];         /* set by the first tagged response; forks get their own dialog */
 	char callee_ua[96];
 	char strs[];
@@ -188,6 +190,28 @@ struct media_exp {
 /* ------------------------------------------------------------------ */
 /* The state.                                                          */
 
+/*
+ * Counts by 64-bit key (active calls per caller address / user / account,
+ * registration bindings per source address). Entries at zero are freed, so
+ * the map never holds more keys than there are dialogs and bindings.
+ */
+struct cmap_ent {
+	struct cmap_ent *next;
+	uint64_t key;
+	uint32_t n;
+};
+struct cmap {
+	struct cmap_ent **b;
+	uint32_t mask;
+};
+int cmap_init(struct cmap *m, uint32_t buckets);
+void cmap_free(struct cmap *m);
+void cmap_add(struct cmap *m, uint64_t key, int delta);
+uint32_t cmap_get(const struct cmap *m, uint64_t key);
+/* Keys of the counts above. */
+uint64_t ss_key_addr(char kind, const sw_addr *a);
+uint64_t ss_key_str(char kind, sw_str s);
+
 struct sip_state {
 	struct sip_state_cfg cfg;
 	const struct sip_state_hooks *hooks;
@@ -212,6 +236,9 @@ struct sip_state {
 	uint32_t media_mask;
 	struct dl_list media_lru;
 	uint32_t media_epoch;
+
+	struct cmap calls;  /* active dialogs by caller address ('s') and account ('a') */
+	struct cmap regsrc; /* registration bindings by source address */
 
 	struct sip_state_stats st;
 	/* Strings of the message being turned into state are gathered here,
