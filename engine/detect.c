@@ -318,6 +318,8 @@ static int apply_transforms(const struct rule_buf *rb, const uint8_t **p, uint32
 		}
 		/* In place is fine: every transform writes at or behind its read
 		 * position. */
+		if (*len == 0)
+			return 0; /* empty stays empty */
 		out = t->xbuf;
 		if (*p != out)
 			memmove(out, *p, *len);
@@ -381,6 +383,7 @@ int detect_eval(struct detect_engine *de, struct det_thread *t, const struct det
                 struct det_result *res)
 {
 	const struct rule_group *g;
+	uint32_t nc;
 	memset(res, 0, sizeof(*res));
 	if (!de)
 		return 0;
@@ -399,8 +402,10 @@ int detect_eval(struct detect_engine *de, struct det_thread *t, const struct det
 		                                                               : G_OTHER];
 		break;
 	}
-	if (!g->n)
+	if (!g->n || prefilter_idle(g->pf, m)) {
+		de->st.prefilter_skipped += g->n;
 		return 0;
+	}
 	/* Prefilter: which rules of the group are worth evaluating. */
 	if (t->hs_for != de) {
 		if (prefilter_scratch(de->g[G_SIP].pf, &t->hs_scratch) != 0 ||
@@ -413,21 +418,27 @@ int detect_eval(struct detect_engine *de, struct det_thread *t, const struct det
 		t->hs_for = de;
 	}
 	if (g->n > t->cand_cap) {
-		uint8_t *c = realloc(t->cand, g->n);
-		if (!c)
+		uint8_t *c = calloc(g->n, 1);
+		uint32_t *l = calloc(g->n, sizeof(*l));
+		if (!c || !l) {
+			free(c);
+			free(l);
 			return 0;
+		}
+		free(t->cand);
+		free(t->cand_list);
 		t->cand = c;
+		t->cand_list = l;
 		t->cand_cap = g->n;
 	}
-	prefilter_run(g->pf, t, m, t->cand);
-	for (uint32_t k = 0; k < g->n; k++) {
-		const struct rule *r = de->rs.v[g->idx[k]];
+	nc = prefilter_run(g->pf, t, m, t->cand, t->cand_list);
+	for (uint32_t i = 0; i < nc; i++)
+		t->cand[t->cand_list[i]] = 0;
+	de->st.prefilter_skipped += g->n - nc;
+	for (uint32_t i = 0; i < nc; i++) {
+		const struct rule *r = de->rs.v[g->idx[t->cand_list[i]]];
 		int16_t fb;
 		int alert, tr;
-		if (!t->cand[k]) {
-			de->st.prefilter_skipped++;
-			continue;
-		}
 		de->st.evaluated++;
 		t->ev_kw = NULL;
 		if (!rule_match(r, m, t, &fb))
@@ -443,9 +454,9 @@ int detect_eval(struct detect_engine *de, struct det_thread *t, const struct det
 		de->st.matches++;
 		t->block_addr = NULL;
 		t->block_secs = 0;
-		for (unsigned i = 0; i < r->post.n; i++) {
-			const struct det_kw *kw = detect_kw_get(r->post.v[i].kw);
-			kw->match(t, m, r, &r->post.v[i]);
+		for (unsigned j = 0; j < r->post.n; j++) {
+			const struct det_kw *kw = detect_kw_get(r->post.v[j].kw);
+			kw->match(t, m, r, &r->post.v[j]);
 		}
 		if (r->action == RA_PASS) {
 			res->pass = 1;
@@ -500,6 +511,7 @@ void detect_thread_free(struct det_thread *t)
 	detect_payload_thread_free(t);
 	prefilter_scratch_free(t->hs_scratch);
 	free(t->cand);
+	free(t->cand_list);
 	free(t->xbuf);
 	memset(t, 0, sizeof(*t));
 }

@@ -62,7 +62,8 @@ struct det_thread {
 	uint32_t xbuf_cap;
 	void *hs_scratch;          /* prefilter (Hyperscan) scratch */
 	const void *hs_for;        /* the detect engine the scratch was sized for */
-	uint8_t *cand;             /* prefilter candidates, one byte per rule of a group */
+	uint8_t *cand;             /* prefilter: one byte per rule of a group, zero between calls */
+	uint32_t *cand_list;       /* prefilter: the candidates of one evaluation */
 	uint32_t cand_cap;
 	struct counter_table *counters; /* call-aware counters (sip.rate, sip.distinct) */
 	struct xbits_table *xbits;      /* per-host bits (owned by the engine: survive reloads) */
@@ -177,6 +178,9 @@ void detect_sdp_register(void);
 void detect_transform_register(void);
 void detect_threshold_register(void);
 void detect_anomaly_register(void);
+/* The anomaly id an anomaly/app-layer-event/decode-event/stream-event
+ * sigmatch requires, or -1 for any other keyword (prefilter index). */
+int detect_anomaly_of(const struct sigmatch *sm);
 void detect_call_register(void);
 void detect_dataset_register(void);
 void detect_bits_register(void);

@@ -102,6 +102,14 @@ static const struct det_kw kws[] = {
 	  .match = match_anomaly, .free = free, .help = "Suricata: a stream event" },
 };
 
+int detect_anomaly_of(const struct sigmatch *sm)
+{
+	for (int i = 0; i < 4; i++)
+		if (kw_id[i] >= 0 && sm->kw == (unsigned)kw_id[i])
+			return ((const struct anom_ctx *)sm->ctx)->id;
+	return -1;
+}
+
 void detect_anomaly_register(void)
 {
 	for (int i = 0; i < 4; i++)

@@ -8,7 +8,9 @@
  * literal database; at run time each buffer is scanned once and a rule is
  * evaluated in full only if its literal occurred, or if it has none (rules
  * with only negated contents, pcre, byte tests or no payload at all).
- * PCRE therefore runs only after the prefilter passed.
+ * PCRE therefore runs only after the prefilter passed. Rules without a
+ * fast pattern that require a named anomaly (the anomaly rules) are indexed
+ * by that anomaly instead, so they cost nothing on packets without one.
  *
  * Why Hyperscan: it is what Suricata recommends for its multi-pattern
  * matcher, it is packaged by Debian, and it scans thousands of literals in
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anomaly.h"
 #include "detect_prefilter.h"
 
 struct pf_db {
@@ -37,6 +40,9 @@ struct pf_db {
 struct prefilter {
 	uint32_t n_rules;             /* group size */
 	uint8_t *always;              /* 1: no fast pattern, always evaluated */
+	uint32_t *always_list;        /* the same as a list of positions */
+	uint32_t *by_anom;            /* rules indexed by a required anomaly ... */
+	uint32_t *anom_start;         /* ... anomaly id -> [anom_start[id], anom_start[id+1]) */
 	struct pf_db *dbs;
 	uint32_t n_dbs;
 	uint32_t n_always;
@@ -69,6 +75,53 @@ static const struct rule_buf *rule_fast_pattern(const struct rule *r, const uint
 	return best;
 }
 
+/* The anomaly a rule requires (its first anomaly condition), or -1. */
+static int rule_anomaly(const struct rule *r)
+{
+	for (unsigned i = 0; i < r->match.n; i++) {
+		int a = detect_anomaly_of(&r->match.v[i]);
+		if (a >= 0)
+			return a;
+	}
+	return -1;
+}
+
+/* Index of the rules (group positions) that have no fast pattern and
+ * require an anomaly, by anomaly id (counting sort). */
+static int build_anomaly_index(struct prefilter *pf, const struct rule *const *rules,
+                               const uint32_t *idx, uint32_t n)
+{
+	pf->anom_start = calloc(ANOM__COUNT + 1, sizeof(*pf->anom_start));
+	pf->by_anom = calloc(n ? n : 1, sizeof(*pf->by_anom));
+	if (!pf->anom_start || !pf->by_anom)
+		return -1;
+	for (uint32_t k = 0; k < n; k++) {
+		int a = pf->always[k] ? -1 : rule_anomaly(rules[idx[k]]);
+		const uint8_t *p;
+		uint32_t len = 0;
+		int nc;
+		if (a >= 0 && !rule_fast_pattern(rules[idx[k]], &p, &len, &nc))
+			pf->anom_start[a + 1]++;
+	}
+	for (unsigned a = 0; a < ANOM__COUNT; a++)
+		pf->anom_start[a + 1] += pf->anom_start[a];
+	{
+		uint32_t *fill = calloc(ANOM__COUNT, sizeof(*fill));
+		if (!fill)
+			return -1;
+		for (uint32_t k = 0; k < n; k++) {
+			int a = pf->always[k] ? -1 : rule_anomaly(rules[idx[k]]);
+			const uint8_t *p;
+			uint32_t len = 0;
+			int nc;
+			if (a >= 0 && !rule_fast_pattern(rules[idx[k]], &p, &len, &nc))
+				pf->by_anom[pf->anom_start[a] + fill[a]++] = k;
+		}
+		free(fill);
+	}
+	return 0;
+}
+
 struct build_pat {
 	const char *p;
 	size_t len;
@@ -97,8 +150,10 @@ struct prefilter *prefilter_build(const struct rule *const *rules, const uint32_
 		int nc = 0;
 		const struct rule_buf *b = rule_fast_pattern(r, &p, &len, &nc);
 		if (!b) {
-			pf->always[k] = 1;
-			pf->n_always++;
+			if (rule_anomaly(r) < 0) {
+				pf->always[k] = 1;
+				pf->n_always++;
+			}
 			continue;
 		}
 		for (d = 0; d < pf->n_dbs; d++)
@@ -143,6 +198,14 @@ struct prefilter *prefilter_build(const struct rule *const *rules, const uint32_
 			pf->dbs[d].n = npats[d];
 		}
 	}
+	if (build_anomaly_index(pf, rules, idx, n) != 0)
+		goto oom;
+	pf->always_list = calloc(pf->n_always ? pf->n_always : 1, sizeof(*pf->always_list));
+	if (!pf->always_list)
+		goto oom;
+	for (uint32_t k = 0, j = 0; k < n; k++)
+		if (pf->always[k])
+			pf->always_list[j++] = k;
 	/* Pass 2: compile. */
 	for (uint32_t d = 0; d < pf->n_dbs; d++) {
 		uint32_t m = npats[d];
@@ -203,6 +266,9 @@ void prefilter_free(struct prefilter *pf)
 	}
 	free(pf->dbs);
 	free(pf->always);
+	free(pf->always_list);
+	free(pf->by_anom);
+	free(pf->anom_start);
 	free(pf);
 }
 
@@ -220,9 +286,25 @@ void prefilter_scratch_free(void *scratch)
 		hs_free_scratch(scratch);
 }
 
+/* Candidates: a list of group positions, deduplicated by a byte map that
+ * is all zero between calls (the caller clears what the list names). */
+struct cands {
+	uint8_t *seen;
+	uint32_t *list;
+	uint32_t n;
+};
+
+static inline void cand_add(struct cands *c, uint32_t k)
+{
+	if (!c->seen[k]) {
+		c->seen[k] = 1;
+		c->list[c->n++] = k;
+	}
+}
+
 struct scan_ctx {
 	const struct pf_db *d;
-	uint8_t *cand;
+	struct cands *c;
 };
 
 static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
@@ -230,17 +312,30 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 {
 	struct scan_ctx *c = ud;
 	if (id < c->d->n)
-		c->cand[c->d->pos[id]] = 1;
+		cand_add(c->c, c->d->pos[id]);
 	return 0;
 }
 
-uint32_t prefilter_run(const struct prefilter *pf, struct det_thread *t, const struct det_msg *m,
-                       uint8_t *cand)
+static int cmp_pos(const void *a, const void *b)
 {
-	uint32_t scanned = 0;
-	memcpy(cand, pf->always, pf->n_rules);
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+uint32_t prefilter_run(const struct prefilter *pf, struct det_thread *t, const struct det_msg *m,
+                       uint8_t *seen, uint32_t *list)
+{
+	struct cands cs = { seen, list, 0 };
+	for (uint32_t i = 0; i < pf->n_always; i++)
+		cand_add(&cs, pf->always_list[i]);
+	for (unsigned i = 0; i < m->n_anom; i++) {
+		unsigned a = m->anom[i];
+		if (a < ANOM__COUNT)
+			for (uint32_t j = pf->anom_start[a]; j < pf->anom_start[a + 1]; j++)
+				cand_add(&cs, pf->by_anom[j]);
+	}
 	for (uint32_t d = 0; d < pf->n_dbs; d++) {
-		struct scan_ctx c = { &pf->dbs[d], cand };
+		struct scan_ctx c = { &pf->dbs[d], &cs };
 		for (uint32_t idx = 0; idx < 1024; idx++) {
 			const uint8_t *p;
 			uint32_t len;
@@ -253,13 +348,21 @@ uint32_t prefilter_run(const struct prefilter *pf, struct det_thread *t, const s
 			if (hs_scan(pf->dbs[d].db, (const char *)p, len, 0, t->hs_scratch, on_match, &c) !=
 			    HS_SUCCESS) {
 				for (uint32_t i = 0; i < pf->dbs[d].n; i++)
-					cand[pf->dbs[d].pos[i]] = 1;
+					cand_add(&cs, pf->dbs[d].pos[i]);
 				break;
 			}
-			scanned++;
 		}
 	}
-	return scanned;
+	/* Group order (action order, priority, load order) is evaluation order. */
+	if (cs.n > 1)
+		qsort(list, cs.n, sizeof(*list), cmp_pos);
+	return cs.n;
+}
+
+int prefilter_idle(const struct prefilter *pf, const struct det_msg *m)
+{
+	return !pf || (pf->n_always == 0 && pf->n_dbs == 0 &&
+	               (m->n_anom == 0 || pf->anom_start[ANOM__COUNT] == 0));
 }
 
 uint32_t prefilter_always(const struct prefilter *pf)

@@ -47,11 +47,12 @@ run_set() { # label, command...
 echo "## Whole replay (packets/s)"
 run_set readloop "$BUILD/tools/bench_readloop" "$cap"
 run_set sipwire ./sipwire -r "$cap" -l "$W/out"
+run_set sipwire-no-rules ./sipwire -S /dev/null -r "$cap" -l "$W/out1"
 run_set sipwire-no-eve ./sipwire --set outputs.eve.enabled=false -r "$cap" -l "$W/out2"
 run_set tcpdump tcpdump -nr "$cap"
 run_set tshark tshark -r "$cap"
 base=$(cat "$W/t.readloop")
-for l in sipwire sipwire-no-eve tcpdump tshark; do
+for l in sipwire sipwire-no-rules sipwire-no-eve tcpdump tshark; do
 	printf 'ratio %-28s %6.3f x the libpcap read loop\n' "$l" "$(echo "$base / $(cat "$W/t.$l")" | bc -l)"
 done
 t=$(cat "$W/t.sipwire")
@@ -77,13 +78,32 @@ for c in "sip_parse index" "sip_parse full "; do
 done
 echo
 
+echo "## Matching cost against the number of rules"
+# N generated sip rules, each a distinct 10-byte content in sip.user_agent
+# (1 in 5 also with a pcre behind it), plus the shipped rules: the
+# prefilter keeps the cost of rules that cannot match near zero.
+tl0=$(for i in $(seq "$RUNS"); do secs ./sipwire -T; done | median)
+t0=$(echo "$(cat "$W/t.sipwire") - $tl0" | bc -l)
+printf '  shipped rules only: load %.2f s, replay without the load %.3f s\n' "$tl0" "$t0"
+for n in 100 1000 10000; do
+	awk -v n="$n" 'BEGIN { srand(7); for (i = 1; i <= n; i++) { s = ""; for (k = 0; k < 10; k++) s = s sprintf("%c", 97 + int(rand() * 26));
+		printf "alert sip any any -> any any (msg:\"gen %d\"; sip.user_agent; content:\"%s\"; %ssid:%d;)\n", i, s, (i % 5 == 0 ? "pcre:\"/" s "[0-9]+/i\"; " : ""), 9000000 + i } }' >"$W/gen$n.rules"
+	tl=$(for i in $(seq "$RUNS"); do secs ./sipwire -T -s "$W/gen$n.rules"; done | median)
+	run_set "rules-$n" ./sipwire -s "$W/gen$n.rules" -r "$cap" -l "$W/out-r$n"
+	printf '  %5d extra rules: load %.2f s; replay without the load %.3f x the shipped rules alone\n' \
+		"$n" "$tl" "$(echo "($(cat "$W/t.rules-$n") - $tl) / $t0" | bc -l)"
+done
+echo
+
 echo "## State per dialog"
 # Two captures of INVITE transactions that stay open (no BYE): the RSS
 # difference divided by the dialog difference is the state per dialog.
 "$GEN" --calls 20000 --concurrent 20000 --duration 3600 --rtp-pps 0 -o "$W/d1.pcap" bench >/dev/null 2>&1
 "$GEN" --calls 120000 --concurrent 120000 --duration 3600 --rtp-pps 0 -o "$W/d2.pcap" bench >/dev/null 2>&1
 set_caps="--set sip.max-dialogs=1000000 --set sip.max-transactions=1000000 --set sip.max-media=2000000 --set flow.max-flows=100000"
-r1=$(peak_kb ./sipwire $set_caps -r "$W/d1.pcap" -l "$W/o4")
-r2=$(peak_kb ./sipwire $set_caps -r "$W/d2.pcap" -l "$W/o5")
+# Without rules: the synthetic calls come faster from one source than the
+# shipped flood rules allow, and a blocked source would open no dialogs.
+r1=$(peak_kb ./sipwire -S /dev/null $set_caps -r "$W/d1.pcap" -l "$W/o4")
+r2=$(peak_kb ./sipwire -S /dev/null $set_caps -r "$W/d2.pcap" -l "$W/o5")
 echo "peak RSS with 20000 open dialogs: $r1 KiB; with 120000: $r2 KiB"
 printf 'bytes of state per dialog (incl. its transactions and media expectations): %.0f\n' "$(echo "($r2 - $r1) * 1024 / 100000" | bc -l)"
