@@ -29,6 +29,9 @@
  *       for the account named in its Authorization.
  *   sip.registered: yes | no   the request's source address holds (or not)
  *       a registration binding of any AOR (calls from unregistered hosts).
+ *   sip.media: moved   an in-dialog request's SDP (re-INVITE, UPDATE) moves a
+ *       stream of the sender's side to an address it did not use before and
+ *       that is not the sender's own (media redirected to a third host).
  *   block: by_src|by_dst, <seconds>
  *       when the rule matches, every later packet from that address is
  *       dropped until the block expires (block/unblock EVE events).
@@ -132,7 +135,7 @@ static int ckey_parse(sw_str v, int track)
 /* State keywords */
 
 enum { KW_DIALOG, KW_SENDER, KW_TXN, KW_REG, KW_AUTH, KW_RATE, KW_DISTINCT, KW_BLOCK, KW_CALLS,
-       KW_REGISTERED, KW__N };
+       KW_REGISTERED, KW_MEDIA, KW__N };
 static int kw_ids[KW__N];
 
 #define DS_NONE       0x01u
@@ -581,6 +584,21 @@ static int match_registered(struct det_thread *t, const struct det_msg *m, const
 	return ((c->bits & bit) != 0) != c->neg;
 }
 
+static const struct flag_name media_names[] = { { "moved", 1 } };
+
+static int setup_media(struct rule *r, const char *val, uint32_t len, struct rule_err *e)
+{
+	return add_flags(r, val, len, e, KW_MEDIA, media_names, SW_ARRAY_SIZE(media_names));
+}
+
+static int match_media(struct det_thread *t, const struct det_msg *m, const struct rule *r,
+                       const struct sigmatch *sm)
+{
+	const struct flag_ctx *c = sm->ctx;
+	int hit = m->state && m->state->media_moved;
+	return hit != c->neg;
+}
+
 /* ------------------------------------------------------------------ */
 /* block */
 
@@ -654,6 +672,9 @@ static const struct det_kw kws[KW__N] = {
 	[KW_REGISTERED] = { .name = "sip.registered", .flags = KW_MATCH | KW_VALUE | KW_NEEDS_SIP,
 	                    .setup = setup_registered, .match = match_registered, .free = free,
 	                    .help = "yes|no: the request's source address holds a registration" },
+	[KW_MEDIA] = { .name = "sip.media", .flags = KW_MATCH | KW_VALUE | KW_NEEDS_SIP,
+	               .setup = setup_media, .match = match_media, .free = free,
+	               .help = "moved: an in-dialog SDP moves the sender's media to a new address" },
 	[KW_BLOCK] = { .name = "block", .flags = KW_POST | KW_VALUE, .setup = setup_block,
 	               .match = post_block, .free = free,
 	               .help = "by_src|by_dst, seconds: drop that address's packets for a while" },

@@ -110,9 +110,11 @@ static struct sip_dialog_media *slot(struct dialog *d, unsigned index, sw_str me
 	return m;
 }
 
-void media_from_sdp(struct sip_state *s, struct dialog *d, int party,
-                    const struct sdp_session *sdp)
+int media_from_sdp(struct sip_state *s, struct dialog *d, int party,
+                   const struct sdp_session *sdp)
 {
+	static const uint8_t zero[16];
+	int moved = 0;
 	party = party ? 1 : 0;
 	for (unsigned i = 0; i < sdp->n_media && i < SDP_MAX_MEDIA; i++) {
 		const struct sdp_media *md = &sdp->media[i];
@@ -121,6 +123,12 @@ void media_from_sdp(struct sip_state *s, struct dialog *d, int party,
 
 		drop_index(s, d, party, i);
 		if (sm) {
+			/* A new address for a stream that had one, and not the party's
+			 * own signalling address: the media moves elsewhere. */
+			if (c && c->present && c->addr.family && sm->addr[party].family &&
+			    memcmp(sm->addr[party].a, zero, 16) != 0 && memcmp(c->addr.a, zero, 16) != 0 &&
+			    !sw_addr_eq(&sm->addr[party], &c->addr) && !sw_addr_eq(&d->addr[party], &c->addr))
+				moved = 1;
 			sm->port[party] = md->port;
 			if (c && c->present)
 				sm->addr[party] = c->addr;
@@ -128,11 +136,8 @@ void media_from_sdp(struct sip_state *s, struct dialog *d, int party,
 		/* Declined stream, hold with 0.0.0.0 (RFC 2543 style) or an FQDN. */
 		if (md->port == 0 || !c || !c->present || c->addr.family == 0)
 			continue;
-		{
-			static const uint8_t zero[16];
-			if (memcmp(c->addr.a, zero, 16) == 0)
-				continue;
-		}
+		if (memcmp(c->addr.a, zero, 16) == 0)
+			continue;
 		add(s, d, party, i, 0, &c->addr, md->port);
 		if (!md->rtcp_mux) {
 			uint16_t rp = md->rtcp_port ? md->rtcp_port : (uint16_t)(md->port + 1);
@@ -143,6 +148,7 @@ void media_from_sdp(struct sip_state *s, struct dialog *d, int party,
 				add(s, d, party, i, 1, ra, rp);
 		}
 	}
+	return moved;
 }
 
 void media_free_dialog(struct sip_state *s, struct dialog *d)

@@ -439,8 +439,8 @@ void dialog_request(struct sip_state *s, const struct sip_msg *m, const struct s
 			terminate(s, d, "bye", ctx->ts, party ? BY_CALLEE : BY_CALLER);
 		else if (m->method_id == SIP_M_INVITE)
 			d->reinvites++;
-		if (sdp && d->state != DLG_TERMINATED)
-			media_from_sdp(s, d, party, sdp);
+		if (sdp && d->state != DLG_TERMINATED && media_from_sdp(s, d, party, sdp))
+			res->media_moved = 1;
 	}
 found:
 	res->dialog_id = d->id;

@@ -78,6 +78,9 @@ struct sip_msg_result {
 	uint32_t calls_by_src, calls_by_account;
 	/* Requests: the sender's address holds a registration binding. */
 	uint8_t src_registered;
+	/* In-dialog request: its SDP moved a stream of the sender's side to a
+	 * new address that is not the sender's own. */
+	uint8_t media_moved;
 };
 
 /* A completed transaction, as written in an EVE `sip` record. Strings are NUL-terminated. */

@@ -279,7 +279,9 @@ void reg_tick(struct sip_state *s);
 void reg_free_all(struct sip_state *s);
 
 /* media.c */
-void media_from_sdp(struct sip_state *s, struct dialog *d, int party,
+/* Returns 1 when a stream that had an address moves to a new one that is
+ * not the party's signalling address. */
+int media_from_sdp(struct sip_state *s, struct dialog *d, int party,
                     const struct sdp_session *sdp);
 void media_free_dialog(struct sip_state *s, struct dialog *d);
 struct media_exp *media_find(struct sip_state *s, const sw_addr *a, uint16_t port, uint8_t proto);
