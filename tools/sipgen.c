@@ -52,6 +52,25 @@
  *   benign-mix       10 registrations (one mistyped password), 31 calls
  *                    through the PBX (answered, 486, CANCEL; G.729 RTP),
  *                    one to a number abroad, OPTIONS every 30 s
+ *   options-flood    100 OPTIONS in 5 s from 203.0.113.66 (a phone's
+ *                    User-Agent), each answered 200, among the PBX's
+ *                    keep-alives to two phones every 30 s
+ *   register-flood   60 REGISTERs for user 100 in 5 s from 203.0.113.66
+ *                    without credentials, each 401; the phone of 100
+ *                    registered before
+ *   exploits         from 203.0.113.66, one a second: a 5000-byte INVITE
+ *                    (IP-fragmented), an INVITE with a 1500-byte Subject, a
+ *                    digest username 100' OR '1'='1, a MESSAGE from
+ *                    "<script>alert(1)</script>", smap's and sipsak's OPTIONS
+ *   exploits-benign  the same shapes done right by a registered phone
+ *   call-rate        the phone of 130 (192.0.2.20) calls 200-211 in 46 s,
+ *                    each challenged and answered; another phone, 3 calls
+ *   concurrent       130's password from 198.51.100.77: 6 calls at once,
+ *                    20 s each (G.729 at 10 pps); 130's own phone calls
+ *   unregistered-call 131's phone (192.0.2.21) registers and calls;
+ *                    198.51.100.77 calls with 131's password
+ *   media-move       a call whose caller re-INVITEs (from its own address)
+ *                    its media to 198.51.100.200:50000; the PBX sends there
  *
  *   bench      --calls calls, --concurrent at once, --duration each, with RTP
  *              at --rtp-pps per stream, --regs registrations, --options
@@ -65,7 +84,8 @@
  * Addresses are from RFC 5737 / RFC 3849 only: PBX 192.0.2.5 and
  * 2001:db8::5, phones 192.0.2.10-.30 and 2001:db8::10-.20, media servers
  * 192.0.2.5-.9 (bench), router 192.0.2.1, attackers 203.0.113.66 and
- * 198.51.100.77. The digest realm is "sipwire.test".
+ * 198.51.100.77 (and 198.51.100.200, media-move's new media address). The
+ * digest realm is "sipwire.test".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1796,6 +1816,7 @@ static const char *reason_of(int code)
 	case 100: return "Trying";
 	case 180: return "Ringing";
 	case 200: return "OK";
+	case 202: return "Accepted";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
@@ -1959,6 +1980,7 @@ static void d_streams(struct gen *g, struct dlg *d, struct stream s[2], uint8_t 
 struct regx {
 	struct ep ua, pbx;
 	const char *user, *display, *ua_name;
+	const char *auth_user; /* username of the Authorization; NULL: user */
 	unsigned expires;
 	uint64_t cid, ftag, ttag, opaque, branch;
 	uint32_t cseq; /* of the last REGISTER */
@@ -2020,7 +2042,8 @@ static void regx_request(struct gen *g, uint64_t t, struct regx *c, const char *
 	if (pass) {
 		if (!c->nonce[0])
 			die("internal: credentials without a challenge");
-		auth_credentials(cred, sizeof(cred), "Authorization", c->user, pass, "REGISTER", ruri,
+		auth_credentials(cred, sizeof(cred), "Authorization",
+		                 c->auth_user ? c->auth_user : c->user, pass, "REGISTER", ruri,
 		                 c->nonce, c->opaque, rng_next(&c->r));
 		sb_str(&s, cred);
 		g->n_regs++;
@@ -2443,20 +2466,29 @@ static void sc_reinvite_normal(struct gen *g, uint64_t t)
  * Proxy-Authorization for user/pass (CSeq + 1, same Call-ID and From tag),
  * 100, 180, 200 after ring (the PBX's answer, media at the PBX), ACK, RTP
  * both ways for talk, the caller hangs up. codec: PT_PCMU or PT_G729.
+ * offer_in: the caller's SDP (NULL: sdp_audio's); hdrs: header lines (CRLF
+ * included) both INVITEs carry after INV_EXTRA, or NULL. Returns the time
+ * of the 200 OK.
  */
-static void auth_call(struct gen *g, struct dlg *d, uint64_t t, const char *user,
-                      const char *pass, uint64_t ring, uint64_t talk, int codec)
+static uint64_t auth_call_x(struct gen *g, struct dlg *d, uint64_t t, const char *user,
+                            const char *pass, uint64_t ring, uint64_t talk, int codec,
+                            const char *offer_in, const char *hdrs)
 {
-	char offer[2048], answer[2048], nonce[40], hdr[1024], extra[1280];
+	char offer[2048], answer[2048], nonce[40], hdr[1024], extra[4096];
 	uint64_t opaque = rng_next(&d->r), t1 = t + 15 * MSEC + rng_range(&d->r, 0, 10000), ta;
 	struct stream s[2];
 	struct req q;
 
-	sdp_audio(offer, sizeof(offer), &d->p[0], d->sess[0], d->sess[0], 0, g->pps, codec,
-	          "sendrecv");
+	if (offer_in)
+		snprintf(offer, sizeof(offer), "%s", offer_in);
+	else
+		sdp_audio(offer, sizeof(offer), &d->p[0], d->sess[0], d->sess[0], 0, g->pps, codec,
+		          "sendrecv");
 	sdp_audio(answer, sizeof(answer), &d->p[1], d->sess[1], d->sess[1], 1, g->pps, codec,
 	          "sendrecv");
-	q = d_invite(g, t, d, offer);
+	snprintf(extra, sizeof(extra), "%s%s", INV_EXTRA, hdrs ? hdrs : "");
+	q = d_invite_x(g, t, d, offer, extra);
+	g->n_calls++;
 	new_nonce(nonce, &d->r);
 	auth_challenge(hdr, sizeof(hdr), "Proxy-Authenticate", nonce, opaque);
 	d_reply_x(g, t + 1200 + rng_range(&d->r, 0, 800), d, &q, 407, 0, hdr, NULL);
@@ -2464,7 +2496,7 @@ static void auth_call(struct gen *g, struct dlg *d, uint64_t t, const char *user
 	d->tag[1] = rng_next(&d->r); /* the To tag of the dialog, not of the 407 */
 	auth_credentials(hdr, sizeof(hdr), "Proxy-Authorization", user, pass, "INVITE", d->ruri,
 	                 nonce, opaque, rng_next(&d->r));
-	snprintf(extra, sizeof(extra), "%s%s", INV_EXTRA, hdr);
+	snprintf(extra, sizeof(extra), "%s%s%s", INV_EXTRA, hdrs ? hdrs : "", hdr);
 	q = d_invite_x(g, t1, d, offer, extra);
 	d_reply(g, t1 + 2 * MSEC, d, &q, 100, "Trying", NULL);
 	d_reply(g, t1 + 50 * MSEC + rng_range(&d->r, 0, 30000), d, &q, 180, "Ringing", NULL);
@@ -2475,6 +2507,13 @@ static void auth_call(struct gen *g, struct dlg *d, uint64_t t, const char *user
 	st_run(g, &s[0], ta + talk);
 	st_run(g, &s[1], ta + talk);
 	call_end(g, d, 0, ta + talk + 5 * MSEC);
+	return ta;
+}
+
+static void auth_call(struct gen *g, struct dlg *d, uint64_t t, const char *user,
+                      const char *pass, uint64_t ring, uint64_t talk, int codec)
+{
+	auth_call_x(g, d, t, user, pass, ring, talk, codec, NULL, NULL);
 }
 
 /*
@@ -2729,6 +2768,629 @@ static void sc_benign_mix(struct gen *g, uint64_t t)
 			opt_step(g, t0 + 1 * MSEC + rng_range(&r, 0, 3000), &c, 1);
 		}
 	}
+}
+
+/* ---- options-flood, register-flood ----------------------------------------- */
+
+/*
+ * The PBX qualifies Alice (1001, 192.0.2.10) and Bob (1002, 192.0.2.11)
+ * with OPTIONS at 0, 30 and 60 s (each answers 200). From 10 s to 15 s
+ * 203.0.113.66:5060 sends 100 OPTIONS sip:100@192.0.2.5:5060, one every
+ * 50 ms, each with its own Call-ID, From tag, branch and CSeq, From
+ * <sip:100@203.0.113.66> and a Yealink User-Agent; the PBX answers each
+ * 200 OK.
+ */
+static void sc_options_flood(struct gen *g, uint64_t t)
+{
+	struct rng r = rng_for(g->seed, "options-flood", 0);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 2; i++) {
+			struct optctx c;
+			uint64_t t0 = t + (uint64_t)round * 30 * SEC + (uint64_t)i * 50 * MSEC;
+			memset(&c, 0, sizeof(c));
+			c.from = pbx_ep();
+			c.to = mk_ep(PHONES[i].ip, 5060);
+			c.from_user = "asterisk";
+			c.to_user = PHONES[i].user;
+			c.ua = PBX_UA;
+			c.to_ua = PHONES[i].ua;
+			opt_init(&c, &r);
+			opt_step(g, t0, &c, 0);
+			opt_step(g, t0 + 1 * MSEC + rng_range(&r, 0, 3000), &c, 1);
+		}
+	}
+	for (int i = 0; i < 100; i++) {
+		struct optctx c;
+		uint64_t t0 = t + 10 * SEC + (uint64_t)i * 50 * MSEC + rng_range(&r, 0, 3000);
+		memset(&c, 0, sizeof(c));
+		c.from = mk_ep("203.0.113.66", 5060);
+		c.to = pbx_ep();
+		c.from_user = "100";
+		c.to_user = "100";
+		c.ua = ATK_PHONE_UA;
+		c.to_ua = PBX_UA;
+		c.to_server = 1;
+		opt_init(&c, &r);
+		opt_step(g, t0, &c, 0);
+		opt_step(g, t0 + 700 + rng_range(&r, 0, 1500), &c, 1);
+	}
+}
+
+/*
+ * Alice's phone (user 100, 192.0.2.10) registers at 0 s (401, 200); from
+ * 2 s to 7 s 203.0.113.66:5060 sends 60 REGISTERs for user 100 without
+ * credentials, one every 83 ms, each with its own Call-ID (CSeq 1), a
+ * Yealink User-Agent and Contact <sip:100@203.0.113.66:5060>; the PBX
+ * answers each 401 with a new nonce.
+ */
+static void sc_register_flood(struct gen *g, uint64_t t)
+{
+	struct rng r = rng_for(g->seed, "register-flood", 0);
+	struct regx c;
+
+	memset(&c, 0, sizeof(c));
+	c.ua = mk_ep("192.0.2.10", 5060);
+	c.pbx = pbx_ep();
+	c.user = "100";
+	c.display = "Alice";
+	c.ua_name = PHONES[0].ua;
+	regx_init(&c, rng_next(&r), 0);
+	regx_plain(g, t, &c, "alice-2026");
+	for (int i = 0; i < 60; i++) {
+		uint64_t t0 = t + 2 * SEC + (uint64_t)i * 5 * SEC / 60 + rng_range(&r, 0, 3000);
+		struct regx a;
+		memset(&a, 0, sizeof(a));
+		a.ua = mk_ep("203.0.113.66", 5060);
+		a.pbx = pbx_ep();
+		a.user = "100";
+		a.ua_name = ATK_PHONE_UA;
+		regx_init(&a, rng_next(&r), 1);
+		regx_request(g, t0, &a, NULL);
+		regx_reply(g, t0 + 1200 + rng_range(&r, 0, 800), &a, 401, NULL);
+	}
+}
+
+/* ---- exploits, exploits-benign ---------------------------------------------- */
+
+/* Replaces the first from in the string buf (of capacity cap) with to. */
+static void str_sub(char *buf, size_t cap, const char *from, const char *to)
+{
+	char *p = strstr(buf, from);
+	size_t fl = strlen(from), tl = strlen(to), n = strlen(buf);
+	if (!p)
+		die("internal: \"%s\" not found", from);
+	if (n - fl + tl + 1 > cap)
+		die("internal: %zu-byte buffer too small", cap);
+	memmove(p + tl, p + fl, n - (size_t)(p - buf) - fl + 1);
+	memcpy(p, to, tl);
+}
+
+/*
+ * An audio offer of exactly len bytes (len >= 1500): every static and
+ * dynamic payload type with its rtpmap, then ICE host candidates and an
+ * a=ssrc line that fills it up; valid SDP, every line short.
+ */
+static void sdp_big(char *out, size_t cap, const struct party *p, uint32_t sess, size_t len)
+{
+	static const char *const DYN[] = {
+		"opus/48000/2", "speex/16000",  "speex/8000",          "iLBC/8000",
+		"AMR/8000",     "AMR-WB/16000", "G726-32/8000",        "G7221/16000",
+		"red/8000",     "CN/8000",      "telephone-event/8000", "G726-40/8000",
+	};
+	char a[64];
+	struct sb s;
+	unsigned port = p->media.port, k;
+	size_t fill;
+
+	if (cap <= len || len < 1500)
+		die("internal: sdp_big: bad length %zu", len);
+	ep_addr(&p->media, a, sizeof(a));
+	sb_init(&s, out, cap);
+	sb_str(&s, "v=0\r\n");
+	sb_printf(&s, "o=%s %u %u IN IP4 %s\r\n", p->user, sess, sess, a);
+	sb_str(&s, "s=-\r\n");
+	sb_printf(&s, "c=IN IP4 %s\r\n", a);
+	sb_str(&s, "t=0 0\r\n");
+	sb_printf(&s, "m=audio %u RTP/AVP 0 8 9 18 3 4", port);
+	for (k = 96; k <= 127; k++)
+		sb_printf(&s, " %u", k);
+	sb_str(&s, "\r\n");
+	sb_str(&s, "a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:9 G722/8000\r\n"
+	           "a=rtpmap:18 G729/8000\r\na=rtpmap:3 GSM/8000\r\na=rtpmap:4 G723/8000\r\n");
+	for (k = 96; k <= 127; k++)
+		sb_printf(&s, "a=rtpmap:%u %s\r\n", k, DYN[(k - 96) % N_ELEMS(DYN)]);
+	sb_str(&s, "a=sendrecv\r\n");
+	for (k = 0; s.len + 150 < len; k++)
+		sb_printf(&s, "a=candidate:%u 1 UDP %u %s %u typ host\r\n", k + 1, 2130706431u - k, a,
+		          port + 2 * k);
+	/* "a=ssrc:NNNNNNNNNN cname:" + fill + CRLF */
+	fill = len - s.len - 26;
+	sb_printf(&s, "a=ssrc:%u cname:", 3735928559u);
+	for (size_t i = 0; i < fill; i++)
+		sb_mem(&s, &"0123456789abcdef"[(i * 7 + sess) % 16], 1);
+	sb_str(&s, "\r\n");
+	if (s.len != len)
+		die("internal: sdp_big: %zu bytes, not %zu", s.len, len);
+}
+
+/*
+ * A desk phone's offer of about 500 bytes: G.722, PCMU, PCMA, G.729, opus,
+ * iLBC, G.726, telephone-event, its RTCP port and bandwidth.
+ */
+static void sdp_phone(char *out, size_t cap, const struct party *p, uint32_t sess, unsigned pps)
+{
+	char a[64];
+	struct sb s;
+	ep_addr(&p->media, a, sizeof(a));
+	sb_init(&s, out, cap);
+	sb_str(&s, "v=0\r\n");
+	sb_printf(&s, "o=%s %u %u IN IP4 %s\r\n", p->user, sess, sess, a);
+	sb_str(&s, "s=SIP Call\r\n");
+	sb_printf(&s, "c=IN IP4 %s\r\n", a);
+	sb_str(&s, "b=AS:84\r\n");
+	sb_str(&s, "t=0 0\r\n");
+	sb_printf(&s, "m=audio %u RTP/AVP 9 0 8 18 98 97 102 101\r\n", p->media.port);
+	sb_printf(&s, "a=rtcp:%u IN IP4 %s\r\n", p->media.port + 1, a);
+	sb_str(&s, "a=rtpmap:9 G722/8000\r\n"
+	           "a=rtpmap:0 PCMU/8000\r\n"
+	           "a=rtpmap:8 PCMA/8000\r\n"
+	           "a=rtpmap:18 G729/8000\r\n"
+	           "a=fmtp:18 annexb=no\r\n"
+	           "a=rtpmap:98 opus/48000/2\r\n"
+	           "a=fmtp:98 useinbandfec=1\r\n"
+	           "a=rtpmap:97 iLBC/8000\r\n"
+	           "a=fmtp:97 mode=30\r\n"
+	           "a=rtpmap:102 G726-32/8000\r\n"
+	           "a=rtpmap:101 telephone-event/8000\r\n"
+	           "a=fmtp:101 0-15\r\n");
+	sb_printf(&s, "a=ptime:%u\r\n", pps ? 1000 / pps : 20);
+	sb_str(&s, "a=maxptime:60\r\n");
+	sb_str(&s, "a=sendrecv\r\n");
+}
+
+/*
+ * An OPTIONS to the PBX as a probe tool writes it and the PBX's 200 OK dt
+ * later. via, from (tag included), to, cid: the values of those headers in
+ * the request; via_resp: the response's Via (rport filled in); more: the
+ * request's header lines after CSeq (Contact, User-Agent, Accept).
+ */
+struct probe {
+	struct ep src;
+	const char *ruri, *via, *via_resp, *from, *to, *cid, *more;
+	unsigned cseq;
+	uint8_t tos;
+};
+
+static void probe_options(struct gen *g, uint64_t t, uint64_t dt, const struct probe *p,
+                          uint64_t ttag)
+{
+	char m[MSG_MAX];
+	struct ep pbx = pbx_ep();
+	struct sb s;
+
+	sb_init(&s, m, sizeof(m));
+	sb_printf(&s, "OPTIONS %s SIP/2.0\r\n", p->ruri);
+	sb_printf(&s, "Via: %s\r\n", p->via);
+	sb_str(&s, "Max-Forwards: 70\r\n");
+	sb_printf(&s, "From: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %u OPTIONS\r\n", p->from, p->to,
+	          p->cid, p->cseq);
+	sb_str(&s, p->more);
+	sb_body(&s, NULL, NULL);
+	send_udp(g, t, &p->src, &pbx, m, s.len, p->tos, 0);
+	g->n_sip++;
+	g->n_options++;
+
+	sb_init(&s, m, sizeof(m));
+	sb_str(&s, "SIP/2.0 200 OK\r\n");
+	sb_printf(&s, "Via: %s\r\n", p->via_resp);
+	sb_printf(&s, "From: %s\r\nTo: %s;tag=as%08" PRIx64 "\r\nCall-ID: %s\r\nCSeq: %u OPTIONS\r\n",
+	          p->from, p->to, ttag >> 32, p->cid, p->cseq);
+	sb_printf(&s, "Server: %s\r\n", PBX_UA);
+	sb_str(&s, "Contact: <sip:192.0.2.5:5060>\r\n");
+	sb_printf(&s, "Allow: %s\r\n", ALLOW);
+	sb_str(&s, "Supported: replaces, timer\r\n");
+	sb_str(&s, "Accept: application/sdp\r\n");
+	sb_body(&s, NULL, NULL);
+	send_udp(g, t + dt, &pbx, &p->src, m, s.len, TOS_SIP, 0);
+	g->n_sip++;
+}
+
+/* An out-of-dialog MESSAGE of d (text/plain body), with headers extra (or NULL). */
+static struct req d_message(struct gen *g, uint64_t t, struct dlg *d, const char *extra,
+                            const char *text)
+{
+	char m[MSG_MAX];
+	struct req q = { rng_next(&d->r), ++d->cseq[0], 0, "MESSAGE" };
+	size_t n = d_request(d, m, &q, d->ruri, 0, extra, "text/plain", text);
+	d_send(g, t, d, 0, m, n);
+	return q;
+}
+
+/* The 407 challenge to q (nonce and opaque stored for the retry). */
+static void d_challenge(struct gen *g, uint64_t t, struct dlg *d, const struct req *q,
+                        char nonce[40], uint64_t *opaque)
+{
+	char ch[512];
+	*opaque = rng_next(&d->r);
+	new_nonce(nonce, &d->r);
+	auth_challenge(ch, sizeof(ch), "Proxy-Authenticate", nonce, *opaque);
+	d_reply_x(g, t, d, q, 407, 0, ch, NULL);
+}
+
+static const char *const SQLI_USER = "100' OR '1'='1";
+
+/*
+ * From 203.0.113.66, one a second from 0 s, each answered by the PBX as it
+ * answers any request from a host without credentials:
+ *   0 s  INVITE sip:101@192.0.2.5 of exactly 5000 bytes (SDP of every
+ *        payload type and about 50 ICE candidates), in 4 IP fragments: 407,
+ *        ACK;
+ *   1 s  INVITE with a 1500-byte Subject ("AAA..."), 2 IP fragments: 407, ACK;
+ *   2 s  REGISTER for 100: 401; REGISTER whose Authorization username is
+ *        100' OR '1'='1 (a digest answering the nonce): 403;
+ *   3 s  MESSAGE with From "<script>alert(1)</script>" <sip:100@192.0.2.5>:
+ *        407;
+ *   4 s  smap's OPTIONS (From <sip:smap@192.0.2.66>, no User-Agent): 200;
+ *   5 s  sipsak's OPTIONS from a random high port (From <sip:sipsak@...>,
+ *        User-Agent sipsak 0.9.8): 200.
+ * The first four come from port 5060 with a Yealink User-Agent.
+ */
+static void sc_exploits(struct gen *g, uint64_t t)
+{
+	struct rng r = rng_for(g->seed, "exploits", 0);
+	char m[MSG_MAX], offer[8192], extra[4096], nonce[40];
+	uint64_t opaque;
+	struct dlg d;
+	struct req q;
+	size_t n;
+
+	/* (a) 5000-byte INVITE */
+	memset(&d, 0, sizeof(d));
+	d.p[0] = mk_party("100", NULL, "203.0.113.66", 5060, 30000, ATK_PHONE_UA, 0);
+	d.p[1] = pbx_party("101", NULL, 0);
+	d_init(&d, rng_next(&r));
+	{
+		struct req probe = { 0, d.cseq[0] + 1, 0, "INVITE" };
+		memset(offer, 'x', 4000);
+		offer[4000] = '\0';
+		n = d_request(&d, m, &probe, d.ruri, 0, INV_EXTRA, "application/sdp", offer);
+	}
+	sdp_big(offer, sizeof(offer), &d.p[0], d.sess[0], 5000 - (n - 4000));
+	q = d_invite_x(g, t, &d, offer, INV_EXTRA);
+	g->n_calls++;
+	d_challenge(g, t + 1500 + rng_range(&r, 0, 800), &d, &q, nonce, &opaque);
+	d_ack(g, t + 4 * MSEC, &d, 0);
+
+	/* (b) a 1500-byte Subject */
+	t += 1 * SEC;
+	memset(&d, 0, sizeof(d));
+	d.p[0] = mk_party("100", NULL, "203.0.113.66", 5060, 30002, ATK_PHONE_UA, 0);
+	d.p[1] = pbx_party("101", NULL, 0);
+	d_init(&d, rng_next(&r));
+	sdp_basic(offer, sizeof(offer), &d.p[0], d.sess[0], 0, g->pps);
+	n = (size_t)snprintf(extra, sizeof(extra), "%sSubject: ", INV_EXTRA);
+	memset(extra + n, 'A', 1500);
+	memcpy(extra + n + 1500, "\r\n", 3);
+	q = d_invite_x(g, t, &d, offer, extra);
+	g->n_calls++;
+	d_challenge(g, t + 1200 + rng_range(&r, 0, 800), &d, &q, nonce, &opaque);
+	d_ack(g, t + 3 * MSEC, &d, 0);
+
+	/* (c) SQL injection in the Authorization username */
+	t += 1 * SEC;
+	{
+		struct regx a;
+		memset(&a, 0, sizeof(a));
+		a.ua = mk_ep("203.0.113.66", 5060);
+		a.pbx = pbx_ep();
+		a.user = "100";
+		a.auth_user = SQLI_USER;
+		a.ua_name = ATK_PHONE_UA;
+		regx_init(&a, rng_next(&r), 1);
+		regx_request(g, t, &a, NULL);
+		regx_reply(g, t + 1200 + rng_range(&a.r, 0, 800), &a, 401, NULL);
+		regx_request(g, t + 5 * MSEC, &a, "1234");
+		regx_reply(g, t + 6 * MSEC + rng_range(&a.r, 0, 800), &a, 403, NULL);
+	}
+
+	/* (d) script in the From display name */
+	t += 1 * SEC;
+	memset(&d, 0, sizeof(d));
+	d.p[0] = mk_party("100", "<script>alert(1)</script>", "203.0.113.66", 5060, 0, ATK_PHONE_UA,
+	                  0);
+	d.p[1] = pbx_party("101", NULL, 0);
+	d_init(&d, rng_next(&r));
+	q = d_message(g, t, &d, NULL, "hello");
+	d_challenge(g, t + 1100 + rng_range(&r, 0, 800), &d, &q, nonce, &opaque);
+
+	/* (e) smap */
+	t += 1 * SEC;
+	{
+		char via[128], from[96], cid[64];
+		uint32_t br = (uint32_t)rng_next(&r), tag = (uint32_t)rng_next(&r),
+		         ci = (uint32_t)rng_next(&r);
+		struct probe p;
+		snprintf(via, sizeof(via), "SIP/2.0/UDP 203.0.113.66:5060;branch=z9hG4bK%08x", br);
+		snprintf(from, sizeof(from), "<sip:smap@192.0.2.66>;tag=%08x", tag);
+		snprintf(cid, sizeof(cid), "%08x@192.0.2.66", ci);
+		memset(&p, 0, sizeof(p));
+		p.src = mk_ep("203.0.113.66", 5060);
+		p.ruri = "sip:192.0.2.5";
+		p.via = p.via_resp = via;
+		p.from = from;
+		p.to = "<sip:smap@192.0.2.5>";
+		p.cid = cid;
+		p.cseq = 23;
+		p.more = "Contact: <sip:smap@203.0.113.66:5060>\r\nAccept: application/sdp\r\n";
+		{
+			uint64_t dt = 900 + rng_range(&r, 0, 800);
+			probe_options(g, t, dt, &p, rng_next(&r));
+		}
+	}
+
+	/* (f) sipsak */
+	t += 1 * SEC;
+	{
+		char via[160], via_r[160], from[96], cid[64], more[256];
+		uint16_t port = (uint16_t)rng_range(&r, 32768, 60999);
+		uint32_t br = (uint32_t)rng_next(&r), tag = (uint32_t)rng_next(&r);
+		uint64_t ci = rng_next(&r) % 1000000000ULL;
+		struct probe p;
+		snprintf(via, sizeof(via), "SIP/2.0/UDP 203.0.113.66:%u;branch=z9hG4bK.%08x;rport;alias",
+		         port, br);
+		snprintf(via_r, sizeof(via_r),
+		         "SIP/2.0/UDP 203.0.113.66:%u;branch=z9hG4bK.%08x;rport=%u;alias", port, br, port);
+		snprintf(from, sizeof(from), "<sip:sipsak@203.0.113.66:%u>;tag=%08x", port, tag);
+		snprintf(cid, sizeof(cid), "%" PRIu64 "@203.0.113.66", ci);
+		snprintf(more, sizeof(more),
+		         "Contact: <sip:sipsak@203.0.113.66:%u>\r\nUser-Agent: sipsak 0.9.8\r\n"
+		         "Accept: text/plain\r\n",
+		         port);
+		memset(&p, 0, sizeof(p));
+		p.src = mk_ep("203.0.113.66", port);
+		p.ruri = "sip:100@192.0.2.5";
+		p.via = via;
+		p.via_resp = via_r;
+		p.from = from;
+		p.to = "<sip:100@192.0.2.5>";
+		p.cid = cid;
+		p.cseq = 1;
+		p.more = more;
+		{
+			uint64_t dt = 900 + rng_range(&r, 0, 800);
+			probe_options(g, t, dt, &p, rng_next(&r));
+		}
+	}
+}
+
+/*
+ * The same shapes done right by Alice's phone (user 100, 192.0.2.10:5060):
+ *   0 s  REGISTER, 401, REGISTER with Authorization username="100", 200;
+ *   1 s  a call to 101 with a 500-byte SDP offer: INVITE, 407, ACK, INVITE
+ *        with Proxy-Authorization, 100, 180, 200, ACK, 1 s of RTP, BYE, 200;
+ *   4 s  the same to 102 with a 40-byte Subject;
+ *   7 s  MESSAGE to 101 from "Alice" <sip:100@192.0.2.5>: 407, MESSAGE
+ *        with Proxy-Authorization, 202 Accepted;
+ *   8 s  OPTIONS sip:192.0.2.5 from <sip:100@192.0.2.5>: 200.
+ */
+static void sc_exploits_benign(struct gen *g, uint64_t t)
+{
+	static const char *const PASS = "alice-2026";
+	struct rng r = rng_for(g->seed, "exploits-benign", 0);
+	char offer[2048], hdr[1024], nonce[40];
+	uint64_t opaque;
+	struct regx c;
+	struct dlg d;
+	struct req q;
+
+	memset(&c, 0, sizeof(c));
+	c.ua = mk_ep("192.0.2.10", 5060);
+	c.pbx = pbx_ep();
+	c.user = "100";
+	c.display = "Alice";
+	c.ua_name = PHONES[0].ua;
+	regx_init(&c, rng_next(&r), 0);
+	regx_plain(g, t, &c, PASS);
+
+	memset(&d, 0, sizeof(d));
+	d.p[0] = mk_party("100", "Alice", "192.0.2.10", 5060, 40000, PHONES[0].ua, 0);
+	d.p[1] = pbx_party("101", NULL, 10000);
+	d_init(&d, rng_next(&r));
+	sdp_phone(offer, sizeof(offer), &d.p[0], d.sess[0], g->pps);
+	auth_call_x(g, &d, t + 1 * SEC, "100", PASS, 1 * SEC, 1 * SEC, PT_PCMU, offer, NULL);
+
+	memset(&d, 0, sizeof(d));
+	d.p[0] = mk_party("100", "Alice", "192.0.2.10", 5060, 40002, PHONES[0].ua, 0);
+	d.p[1] = pbx_party("102", NULL, 10002);
+	d_init(&d, rng_next(&r));
+	auth_call_x(g, &d, t + 4 * SEC, "100", PASS, 1 * SEC, 1 * SEC, PT_PCMU, NULL,
+	            "Subject: Call me back re: invoice 2026-114 please\r\n");
+
+	memset(&d, 0, sizeof(d));
+	d.p[0] = mk_party("100", "Alice", "192.0.2.10", 5060, 0, PHONES[0].ua, 0);
+	d.p[1] = pbx_party("101", NULL, 0);
+	d_init(&d, rng_next(&r));
+	q = d_message(g, t + 7 * SEC, &d, NULL, "Lunch at 12?");
+	d_challenge(g, t + 7 * SEC + 1300, &d, &q, nonce, &opaque);
+	d.tag[1] = rng_next(&d.r);
+	auth_credentials(hdr, sizeof(hdr), "Proxy-Authorization", "100", PASS, "MESSAGE", d.ruri,
+	                 nonce, opaque, rng_next(&d.r));
+	q = d_message(g, t + 7 * SEC + 20 * MSEC, &d, hdr, "Lunch at 12?");
+	d_reply_x(g, t + 7 * SEC + 22 * MSEC, &d, &q, 202, 0, NULL, NULL);
+
+	{
+		char via[128], from[96], cid[64];
+		uint64_t br = rng_next(&r), tag = rng_next(&r), ci = rng_next(&r);
+		struct probe p;
+		snprintf(via, sizeof(via), "SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK%016" PRIx64,
+		         br);
+		snprintf(from, sizeof(from), "<sip:100@192.0.2.5>;tag=%010" PRIx64, tag >> 24);
+		snprintf(cid, sizeof(cid), "%016" PRIx64 "@192.0.2.10", ci);
+		memset(&p, 0, sizeof(p));
+		p.src = mk_ep("192.0.2.10", 5060);
+		p.ruri = "sip:192.0.2.5";
+		p.via = p.via_resp = via;
+		p.from = from;
+		p.to = "<sip:192.0.2.5>";
+		p.cid = cid;
+		p.cseq = (unsigned)rng_range(&r, 100, 900);
+		p.more = "Contact: <sip:100@192.0.2.10:5060>\r\n"
+		         "User-Agent: Yealink SIP-T46U 108.86.0.45\r\n"
+		         "Accept: application/sdp\r\n";
+		p.tos = TOS_SIP;
+		{
+			uint64_t dt = 900 + rng_range(&r, 0, 800);
+			probe_options(g, t + 8 * SEC, dt, &p, rng_next(&r));
+		}
+	}
+}
+
+/* ---- call-rate, concurrent, unregistered-call ------------------------------ */
+
+/* A registration of user/pass from ip:5060 at t: REGISTER, 401, REGISTER, 200. */
+static void reg_phone(struct gen *g, struct rng *r, uint64_t t, const char *ip, const char *user,
+                      const char *display, const char *ua, const char *pass)
+{
+	struct regx c;
+	memset(&c, 0, sizeof(c));
+	c.ua = mk_ep(ip, 5060);
+	c.pbx = pbx_ep();
+	c.user = user;
+	c.display = display;
+	c.ua_name = ua;
+	regx_init(&c, rng_next(r), 0);
+	regx_plain(g, t, &c, pass);
+}
+
+/* A call from user at ip:5060 (media port mport) to num at the PBX (media pport), auth_call. */
+static uint64_t call_as(struct gen *g, struct rng *r, uint64_t t, const char *user,
+                        const char *display, const char *ip, uint16_t mport, const char *ua,
+                        const char *pass, const char *num, uint16_t pport, uint64_t ring,
+                        uint64_t talk, int codec)
+{
+	struct dlg d;
+	memset(&d, 0, sizeof(d));
+	d.p[0] = mk_party(user, display, ip, 5060, mport, ua, 0);
+	d.p[1] = pbx_party(num, NULL, pport);
+	d_init(&d, rng_next(r));
+	return auth_call_x(g, &d, t, user, pass, ring, talk, codec, NULL, NULL);
+}
+
+static const char *const UA_130 = "snom D785/10.1.141.13";
+static const char *const PASS_130 = "Kt7-sales-130";
+
+/*
+ * The phone 192.0.2.20 registers user 130 at 0 s and, from 2 s, calls
+ * 200, 201, ... 211 (12 calls, one every 4.2 s, the last at 48 s): each
+ * INVITE challenged (407), sent again with Proxy-Authorization for 130,
+ * answered by the PBX after 0.8 s, 1 s of RTP, BYE. Alice's phone
+ * (user 100, 192.0.2.10) registers at 0.3 s and calls 101, 102, 103 at
+ * 10, 30 and 50 s (answered, 3 s of RTP).
+ */
+static void sc_call_rate(struct gen *g, uint64_t t)
+{
+	struct rng r = rng_for(g->seed, "call-rate", 0);
+	reg_phone(g, &r, t, "192.0.2.20", "130", "Sales", UA_130, PASS_130);
+	reg_phone(g, &r, t + 300 * MSEC, "192.0.2.10", "100", "Alice", PHONES[0].ua, "alice-2026");
+	for (int i = 0; i < 12; i++) {
+		char num[16];
+		snprintf(num, sizeof(num), "%u", 200u + (unsigned)i);
+		call_as(g, &r, t + 2 * SEC + (uint64_t)i * 4200 * MSEC + rng_range(&r, 0, 300000), "130",
+		        "Sales", "192.0.2.20", (uint16_t)(42000 + 2 * i), UA_130, PASS_130, num,
+		        (uint16_t)(10000 + 2 * i), 800 * MSEC, 1 * SEC, PT_PCMU);
+	}
+	for (int i = 0; i < 3; i++) {
+		char num[16];
+		snprintf(num, sizeof(num), "%u", 101u + (unsigned)i);
+		call_as(g, &r, t + 10 * SEC + (uint64_t)i * 20 * SEC, "100", "Alice", "192.0.2.10",
+		        (uint16_t)(40000 + 2 * i), PHONES[0].ua, "alice-2026", num,
+		        (uint16_t)(10100 + 2 * i), 2 * SEC, 3 * SEC, PT_PCMU);
+	}
+}
+
+/*
+ * The phone 192.0.2.20 registers user 130 at 0 s. From 2 s, 198.51.100.77
+ * calls six ordinary landlines abroad with 130's password, one every 0.6 s
+ * (each challenged 407 first), all answered 1 s after their second INVITE
+ * (by 6.2 s) and held 20 s at once: G.729 RTP at 10 packets a second (100 ms
+ * frames; none with --rtp-pps 0), BYE. At 8 s the phone itself calls 201
+ * (answered, 6 s of PCMU RTP at --rtp-pps).
+ */
+static void sc_concurrent(struct gen *g, uint64_t t)
+{
+	static const char *const NUM[6] = { "0049301234501", "0033142345602", "0034912345603",
+		                                "0049891234504", "0044207946005", "0039061234506" };
+	struct rng r = rng_for(g->seed, "concurrent", 0);
+	unsigned pps = g->pps;
+
+	reg_phone(g, &r, t, "192.0.2.20", "130", "Sales", UA_130, PASS_130);
+	if (pps)
+		g->pps = 10;
+	for (int i = 0; i < 6; i++)
+		call_as(g, &r, t + 2 * SEC + (uint64_t)i * 600 * MSEC + rng_range(&r, 0, 100000), "130",
+		        NULL, "198.51.100.77", (uint16_t)(20000 + 2 * i), "Zoiper rv2.10.20.5", PASS_130,
+		        NUM[i], (uint16_t)(10000 + 2 * i), 1 * SEC, 20 * SEC, PT_G729);
+	g->pps = pps;
+	call_as(g, &r, t + 8 * SEC, "130", "Sales", "192.0.2.20", 42000, UA_130, PASS_130, "201",
+	        10100, 2 * SEC, 6 * SEC, PT_PCMU);
+}
+
+/*
+ * The phone 192.0.2.21 registers user 131 at 0 s and calls 200 at 2 s
+ * (answered, 3 s of RTP). At 9 s 198.51.100.77, which never registered,
+ * calls 205 with 131's password (407 first), answered, 3 s of RTP, BYE.
+ */
+static void sc_unregistered_call(struct gen *g, uint64_t t)
+{
+	static const char *const UA_131 = "Polycom/6.4.3.5018 PolycomVVX-VVX_450-UA/6.4.3.5018";
+	static const char *const PASS_131 = "Mq4-support-131";
+	struct rng r = rng_for(g->seed, "unregistered-call", 0);
+
+	reg_phone(g, &r, t, "192.0.2.21", "131", "Support", UA_131, PASS_131);
+	call_as(g, &r, t + 2 * SEC, "131", "Support", "192.0.2.21", 42000, UA_131, PASS_131, "200",
+	        10000, 1500 * MSEC, 3 * SEC, PT_PCMU);
+	call_as(g, &r, t + 9 * SEC, "131", NULL, "198.51.100.77", 20000, "Zoiper rv2.10.20.5",
+	        PASS_131, "205", 10002, 1500 * MSEC, 3 * SEC, PT_PCMU);
+}
+
+/* ---- media-move ------------------------------------------------------------ */
+
+/*
+ * The call of call_setup with RTP for 8 s; 3 s after the answer Alice sends
+ * a re-INVITE from her own address (her next CSeq, o= version + 1, origin
+ * unchanged) whose SDP moves her media to c=IN IP4 198.51.100.200,
+ * m=audio 50000. The PBX answers 200 and its RTP (same SSRC) goes to
+ * 198.51.100.200:50000; Alice's RTP from 192.0.2.10:40000 stops and
+ * 198.51.100.200:50000 sends to the PBX (new SSRC). Alice hangs up at 8 s.
+ */
+static void sc_media_move(struct gen *g, uint64_t t)
+{
+	struct rng r = rng_for(g->seed, "media-move", 0);
+	struct dlg d;
+	struct stream s[2];
+	struct ep nm = mk_ep("198.51.100.200", 50000);
+	char offer[2048], answer[2048];
+	uint64_t ta = call_setup(g, &d, rng_next(&r), t), th = ta + 3 * SEC, te = ta + 8 * SEC;
+	struct req q;
+
+	d_streams(g, &d, s, PT_PCMU, ta + 20 * MSEC);
+	sdp_audio(offer, sizeof(offer), &d.p[0], d.sess[0], d.sess[0] + 1, 0, g->pps, PT_PCMU,
+	          "sendrecv");
+	str_sub(offer, sizeof(offer), "c=IN IP4 192.0.2.10\r\n", "c=IN IP4 198.51.100.200\r\n");
+	str_sub(offer, sizeof(offer), "m=audio 40000 ", "m=audio 50000 ");
+	sdp_audio(answer, sizeof(answer), &d.p[1], d.sess[1], d.sess[1] + 1, 1, g->pps, PT_PCMU,
+	          "sendrecv");
+	q = d_reinvite(g, th, &d, 0, offer);
+	d_reply_x(g, th + 4 * MSEC, &d, &q, 200, 1, INV_EXTRA, answer);
+	d_ack(g, th + 9 * MSEC, &d, 1);
+	st_run(g, &s[1], th + 10 * MSEC);
+	st_retarget(g, &s[1], &nm);
+	st_run(g, &s[1], te);
+	st_run(g, &s[0], th + 10 * MSEC);
+	st_start(g, &s[0], &nm, &d.p[1].media, rng_next(&d.r), PT_PCMU, th + 30 * MSEC,
+	         "1001@198.51.100.200");
+	st_run(g, &s[0], te);
+	call_end(g, &d, 0, te + 5 * MSEC);
 }
 
 /* ------------------------------------------------------------------ */
@@ -3109,6 +3771,22 @@ static const struct scenario SCENARIOS[] = {
 	  "stolen credentials call 4 premium/satellite numbers; a phone's 2 normal calls" },
 	{ "benign-mix", sc_benign_mix,
 	  "10 registrations (one mistyped), 31 calls (G.729), OPTIONS every 30 s" },
+	{ "options-flood", sc_options_flood,
+	  "100 OPTIONS in 5 s to the PBX, each answered; OPTIONS keep-alives every 30 s" },
+	{ "register-flood", sc_register_flood,
+	  "a phone registers 100; 60 REGISTERs for 100 in 5 s without credentials, each 401" },
+	{ "exploits", sc_exploits,
+	  "5000-byte INVITE, long Subject, SQL in digest username, <script> in From, smap, sipsak" },
+	{ "exploits-benign", sc_exploits_benign,
+	  "the same shapes done right by a registered phone" },
+	{ "call-rate", sc_call_rate,
+	  "a phone's account calls 12 numbers in 50 s (407, digest, answered); 3 ordinary calls" },
+	{ "concurrent", sc_concurrent,
+	  "130's password from another host: 6 calls at once for 20 s; 130's phone's own call" },
+	{ "unregistered-call", sc_unregistered_call,
+	  "131's phone registers and calls; another host calls with 131's password" },
+	{ "media-move", sc_media_move,
+	  "a call; the caller re-INVITEs its media to 198.51.100.200:50000, the PBX sends there" },
 	{ "bench", NULL, "--calls/--concurrent/--duration calls with RTP, --regs, --options" },
 };
 
@@ -3132,7 +3810,7 @@ static void usage(FILE *f)
 	      "Scenarios:\n",
 	      f);
 	for (size_t i = 0; i < N_ELEMS(SCENARIOS); i++)
-		fprintf(f, "  %-15s %s\n", SCENARIOS[i].name, SCENARIOS[i].what);
+		fprintf(f, "  %-17s %s\n", SCENARIOS[i].name, SCENARIOS[i].what);
 }
 
 static uint64_t parse_u64(const char *opt, const char *s, uint64_t max)
