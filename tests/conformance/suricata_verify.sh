@@ -15,7 +15,24 @@ PY=python3
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import yaml' 2>/dev/null && PY=/usr/bin/python3
 if [ ! -d "$SV" ]; then
 	skip "suricata-verify corpus absent"
-	echo "1..$n"
+	# ET rules' thresholds behave as in Suricata: on sipwire's own capture of a
+# SIPVicious sweep (20 OPTIONS in 0.1 s, User-Agent friendly-scanner, From
+# display "sipvicious"; tests/replay/scan), with HOME_NET covering the
+# targets: 2008578 (threshold type limit, count 1, seconds 10, by_src)
+# alerts once, 2011716 (type limit, count 5, seconds 120, by_src) five
+# times, on the first 5 packets.
+ET=$SV/et-open-voip-rules
+if [ -f "$ET/emerging-scan-sip-excerpt.rules" ]; then
+	rm -rf "$W/et"
+	$BIN -S "$ET/emerging-scan-sip-excerpt.rules" -S "$ET/emerging-voip.rules" \
+		--set 'vars.address-groups.HOME_NET=[192.0.2.0/24]' \
+		-r tests/replay/scan/capture.pcap -l "$W/et" >/dev/null 2>&1
+	got=$(jq -c -s '[.[] | select(.event_type == "alert") | [.alert.signature_id, .pcap_cnt]] | sort' "$W/et/eve.json")
+	want='[[2008578,1],[2011716,1],[2011716,2],[2011716,3],[2011716,4],[2011716,5]]'
+	check "ET Open: threshold limit behaves as in Suricata (2008578 once, 2011716 five times)" \
+		"$([ "$got" = "$want" ] && echo 0 || echo 1)" "got  $got" "want $want"
+fi
+echo "1..$n"
 	exit 0
 fi
 W=$(mktemp -d)
@@ -65,4 +82,21 @@ for f in "$SV"/et-open-voip-rules/*.rules; do
 		mapfile -t L < <(head -5 "$W/t.out"); nok "ET Open: $(basename "$f") loads unchanged" "${L[@]}"
 	fi
 done
+# ET rules' thresholds behave as in Suricata: on sipwire's own capture of a
+# SIPVicious sweep (20 OPTIONS in 0.1 s, User-Agent friendly-scanner, From
+# display "sipvicious"; tests/replay/scan), with HOME_NET covering the
+# targets: 2008578 (threshold type limit, count 1, seconds 10, by_src)
+# alerts once, 2011716 (type limit, count 5, seconds 120, by_src) five
+# times, on the first 5 packets.
+ET=$SV/et-open-voip-rules
+if [ -f "$ET/emerging-scan-sip-excerpt.rules" ]; then
+	rm -rf "$W/et"
+	$BIN -S "$ET/emerging-scan-sip-excerpt.rules" -S "$ET/emerging-voip.rules" \
+		--set 'vars.address-groups.HOME_NET=[192.0.2.0/24]' \
+		-r tests/replay/scan/capture.pcap -l "$W/et" >/dev/null 2>&1
+	got=$(jq -c -s '[.[] | select(.event_type == "alert") | [.alert.signature_id, .pcap_cnt]] | sort' "$W/et/eve.json")
+	want='[[2008578,1],[2011716,1],[2011716,2],[2011716,3],[2011716,4],[2011716,5]]'
+	check "ET Open: threshold limit behaves as in Suricata (2008578 once, 2011716 five times)" \
+		"$([ "$got" = "$want" ] && echo 0 || echo 1)" "got  $got" "want $want"
+fi
 echo "1..$n"
