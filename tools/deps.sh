@@ -3,7 +3,8 @@
 # apt-get runs only when something is missing.
 set -e
 PKGS="build-essential clang pkg-config libpcap-dev libpcre2-dev libyaml-dev libcmocka-dev \
-libclang-rt-14-dev tshark tcpdump python3 python3-jsonschema python3-yaml jq libhyperscan-dev libssl-dev libh2o-evloop-dev hyperfine time bc"
+libclang-rt-14-dev tshark tcpdump python3 python3-jsonschema python3-yaml jq libhyperscan-dev libssl-dev libh2o-evloop-dev hyperfine time bc \
+kamailio sipvicious sip-tester iptables ethtool"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
