@@ -158,6 +158,10 @@ int detect_payload_match(struct det_thread *t, const struct det_msg *m, const st
                          const uint8_t *buf, uint32_t len);
 /* Per-thread scratch of the payload engine. */
 int detect_payload_thread_init(struct det_thread *t);
+/* Matches given up on a limit (counted as no match): PCRE2 match/depth
+ * limits, and the content inspection recursion limit. */
+uint64_t detect_payload_pcre_limit_hits(const struct det_thread *t);
+uint64_t detect_payload_recursion_limit_hits(const struct det_thread *t);
 void detect_payload_thread_free(struct det_thread *t);
 
 /*

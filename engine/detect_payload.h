@@ -270,8 +270,7 @@ struct pm_thread {
  * (counted as no match) and buffers whose inspection hit
  * PM_RECURSION_LIMIT (no match). 0 for a thread without scratch.
  */
-uint64_t detect_payload_pcre_limit_hits(const struct det_thread *t);
-uint64_t detect_payload_recursion_limit_hits(const struct det_thread *t);
+/* detect_payload_pcre_limit_hits(), detect_payload_recursion_limit_hits(): detect.h */
 
 /* The pcre part of the scratch (detect_pcre.c). 0 or -1. */
 int pcre_thread_init(struct pm_thread *pt);

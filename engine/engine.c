@@ -656,6 +656,8 @@ static void write_stats(struct engine *e)
 		.detect = e->de ? detect_engine_stats(e->de) : NULL,
 		.rules_loaded = e->rules_loaded,
 		.rules_inactive = e->rules_inactive,
+		.pcre_limit_hits = e->de ? detect_payload_pcre_limit_hits(&e->dt) : 0,
+		.recursion_limit_hits = e->de ? detect_payload_recursion_limit_hits(&e->dt) : 0,
 		.eve = &e->eve,
 	};
 	eve_write_stats(&e->eve, &s);

@@ -36,6 +36,7 @@ struct eve_stats_src {
 	const struct sip_state_stats *sip;
 	const struct detect_stats *detect; /* NULL: no rules loaded */
 	uint32_t rules_loaded, rules_inactive;
+	uint64_t pcre_limit_hits, recursion_limit_hits;
 	const struct eve *eve;
 };
 void eve_write_stats(struct eve *e, const struct eve_stats_src *s);

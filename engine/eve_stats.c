@@ -243,6 +243,8 @@ void eve_write_stats(struct eve *e, const struct eve_stats_src *s)
 		json_set_uint(j, "prefilter_skipped", s->detect->prefilter_skipped);
 		json_set_uint(j, "matches", s->detect->matches);
 		json_set_uint(j, "drops", st->drops);
+		json_set_uint(j, "pcre_limit_hits", s->pcre_limit_hits);
+		json_set_uint(j, "recursion_limit_hits", s->recursion_limit_hits);
 		json_close_object(j);
 	}
 	json_open_object(j, "eve");

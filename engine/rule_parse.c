@@ -188,7 +188,7 @@ static int apply_option(struct rule *r, const char *text, size_t no, size_t nlen
 }
 
 /* Checks run once all options are in. */
-static int finish_rule(struct rule *r, const char *text, size_t close_off, struct rule_err *e)
+static int finish_rule(struct rule *r, size_t close_off, struct rule_err *e)
 {
 	if (r->sid == 0)
 		return rule_errf(e, (uint32_t)close_off, "rule has no sid (sid:N; with N > 0)");
@@ -203,7 +203,6 @@ static int finish_rule(struct rule *r, const char *text, size_t close_off, struc
 		if (detect_buf_flags(r->bufs[i].buf_id) & DBUF_F_INACTIVE)
 			r->proto = RP_INACTIVE;
 	}
-	(void)text;
 	return 0;
 }
 
@@ -211,7 +210,6 @@ struct rule *rule_parse(const char *text, const struct rule_load_ctx *c, struct 
 {
 	struct rule *r = NULL;
 	size_t i = 0, s, t;
-	char *tok = NULL;
 
 	memset(e, 0, sizeof(*e));
 	while (text[i] && is_blank(text[i]))
@@ -319,7 +317,7 @@ struct rule *rule_parse(const char *text, const struct rule_load_ctx *c, struct 
 				rule_errf(e, (uint32_t)i, "text after the closing ')'");
 				goto fail;
 			}
-			if (finish_rule(r, text, close, e) != 0)
+			if (finish_rule(r, close, e) != 0)
 				goto fail;
 			break;
 		}
@@ -367,10 +365,8 @@ struct rule *rule_parse(const char *text, const struct rule_load_ctx *c, struct 
 		if (apply_option(r, text, no, ne - no, val, vo, (uint32_t)(ve - vo), e) != 0)
 			goto fail;
 	}
-	free(tok);
 	return r;
 fail:
-	free(tok);
 	rule_free(r);
 	return NULL;
 }
