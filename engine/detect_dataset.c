@@ -13,6 +13,10 @@
  * detect.signatures-path. set/unset (sets that rules change at run time)
  * are not supported: an error says so.
  *
+ * Address sets (`type ipv4`, `ipv6` or `ip`, files of one address a line,
+ * as Suricata's) go with the `ip.src` / `ip.dst` sticky buffers and match
+ * exactly.
+ *
  * Lookup: exact values in a sorted array (binary search); prefixes by
  * trying each distinct prefix length as an exact value; `contains` with a
  * Hyperscan literal database, like the prefilter.
@@ -101,9 +105,11 @@ static int add_value(struct ds_ctx *c, const uint8_t *p, uint32_t len, uint32_t 
 	return 0;
 }
 
+enum { DT_STRING, DT_IPV4, DT_IPV6, DT_IP };
+
 /* Loads path; *line gets the line of a bad value. 0, or -1 with why. */
-static int load_file(struct ds_ctx *c, const char *path, int plain, uint32_t *line, char *why,
-                     size_t cap)
+static int load_file(struct ds_ctx *c, const char *path, int plain, int type, uint32_t *line,
+                     char *why, size_t cap)
 {
 	FILE *f = fopen(path, "r");
 	char buf[4 * DS_MAX_VALUE_LEN];
@@ -122,7 +128,20 @@ static int load_file(struct ds_ctx *c, const char *path, int plain, uint32_t *li
 		}
 		while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 			buf[--n] = '\0';
-		if (plain) {
+		if (type != DT_STRING) {
+			sw_str s = sw_str_trim(sw_str_make(buf, n));
+			sw_addr a;
+			if (!s.len || s.p[0] == '#')
+				continue;
+			if (sw_addr_parse(s, &a) != 0 || (type == DT_IPV4 && a.family != 4) ||
+			    (type == DT_IPV6 && a.family != 6)) {
+				snprintf(why, cap, "%s:%u: not an %s address", path, *line,
+				         type == DT_IPV4 ? "IPv4" : type == DT_IPV6 ? "IPv6" : "IP");
+				goto fail;
+			}
+			if (add_value(c, a.a, a.family == 4 ? 4 : 16, &vcap) != 0)
+				goto oom;
+		} else if (plain) {
 			sw_str s = sw_str_trim(sw_str_make(buf, n));
 			if (!s.len || s.p[0] == '#')
 				continue;
@@ -218,7 +237,7 @@ static int setup_dataset(struct rule *r, const char *val, uint32_t len, struct r
 	const struct rule_load_ctx *lc = rule_load_current();
 	struct ds_ctx *c;
 	char file[1024] = "", path[2048], why[2600];
-	int plain = 0, have_type = 0, field = 0;
+	int plain = 0, have_type = 0, field = 0, type = DT_STRING;
 	uint32_t i = 0, line;
 
 	if (!rule_cur_buf(r))
@@ -265,10 +284,19 @@ static int setup_dataset(struct rule *r, const char *val, uint32_t len, struct r
 		k = sp ? sw_str_make(tok.p, (size_t)(sp - tok.p)) : tok;
 		v = sp ? sw_str_trim(sw_str_make(sp, tok.len - k.len)) : (sw_str){ 0 };
 		if (sw_str_eq(k, "type")) {
-			if (!sw_str_eq(v, "string")) {
+			if (sw_str_eq(v, "string"))
+				type = DT_STRING;
+			else if (sw_str_eq(v, "ipv4"))
+				type = DT_IPV4;
+			else if (sw_str_eq(v, "ipv6"))
+				type = DT_IPV6;
+			else if (sw_str_eq(v, "ip"))
+				type = DT_IP;
+			else {
 				ds_free(c);
 				return rule_errf(e, (uint32_t)(v.p - val),
-				                 "dataset type '%.*s' not supported (string)", (int)v.len, v.p);
+				                 "dataset type '%.*s' not supported (string, ipv4, ipv6, ip)",
+				                 (int)v.len, v.p);
 			}
 			have_type = 1;
 		} else if (sw_str_eq(k, "load") || sw_str_eq(k, "state")) {
@@ -309,13 +337,24 @@ static int setup_dataset(struct rule *r, const char *val, uint32_t len, struct r
 	}
 	if (!have_type || !file[0]) {
 		ds_free(c);
-		return rule_errf(e, 0, "dataset needs 'type string' and 'load FILE'");
+		return rule_errf(e, 0, "dataset needs 'type ...' and 'load FILE'");
+	}
+	if (type != DT_STRING) {
+		const char *bn = detect_buf_name(r->bufs[c->buf].buf_id);
+		if (strcmp(bn, "ip.src") != 0 && strcmp(bn, "ip.dst") != 0) {
+			ds_free(c);
+			return rule_errf(e, 0, "an address dataset goes with ip.src or ip.dst");
+		}
+		if (c->match != DS_EXACT || c->nocase) {
+			ds_free(c);
+			return rule_errf(e, 0, "address datasets match exactly");
+		}
 	}
 	if (file[0] == '/' || !lc || !lc->signatures_path || !lc->signatures_path[0])
 		snprintf(path, sizeof(path), "%s", file);
 	else
 		snprintf(path, sizeof(path), "%s/%s", lc->signatures_path, file);
-	if (load_file(c, path, plain, &line, why, sizeof(why)) != 0 ||
+	if (load_file(c, path, plain, type, &line, why, sizeof(why)) != 0 ||
 	    build_index(c, why, sizeof(why)) != 0) {
 		ds_free(c);
 		return rule_errf(e, 0, "%s", why);

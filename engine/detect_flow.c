@@ -212,8 +212,34 @@ static const struct det_kw kw_dsize = {
 	.help = "payload size: N, <N, >N, !N, N<>M",
 };
 
+/* ip.src / ip.dst: the address as raw bytes (4 or 16), for address
+ * datasets (dataset:isset,NAME,type ip,load FILE). */
+static int get_ip(const struct det_msg *m, unsigned id, uint32_t idx, const uint8_t **p,
+                  uint32_t *len, struct det_thread *t)
+{
+	const sw_addr *a = strcmp(detect_buf_name(id), "ip.src") == 0 ? m->src : m->dst;
+	if (idx || !a || !a->family)
+		return 0;
+	*p = a->a;
+	*len = a->family == 4 ? 4 : 16;
+	return 1;
+}
+
+static const struct det_kw kw_ip[] = {
+	{ .name = "ip.src", .flags = KW_BUFFER | KW_NOVALUE, .buffer = "ip.src",
+	  .help = "sticky buffer: the source address (for address datasets)" },
+	{ .name = "ip.dst", .flags = KW_BUFFER | KW_NOVALUE, .buffer = "ip.dst",
+	  .help = "sticky buffer: the destination address (for address datasets)" },
+	{ .name = "pkt_data", .flags = KW_BUFFER | KW_NOVALUE, .buffer = "pkt_data",
+	  .help = "back to the packet payload (a SIP message's bytes in sip rules)" },
+};
+
 void detect_flow_register(void)
 {
+	detect_buf_register("ip.src", get_ip, DBUF_F_PACKET | DBUF_F_SIP | DBUF_F_RTP);
+	detect_buf_register("ip.dst", get_ip, DBUF_F_PACKET | DBUF_F_SIP | DBUF_F_RTP);
+	for (size_t i = 0; i < SW_ARRAY_SIZE(kw_ip); i++)
+		detect_kw_register(&kw_ip[i]);
 	kw_flow_id = detect_kw_register(&kw_flow);
 	detect_kw_register(&kw_dsize);
 }

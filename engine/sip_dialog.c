@@ -404,7 +404,12 @@ void dialog_request(struct sip_state *s, const struct sip_msg *m, const struct s
 		d = find(s, m->call_id, m->from.tag, m->to.tag, 0);
 		if (!d)
 			return;
-		if (d->state == DLG_INIT || d->state == DLG_EARLY)
+		/* A CANCEL belongs to its INVITE: only the caller may send it
+		 * (RFC 3261 §9.1), from where the INVITE came. */
+		res->in_dialog = 1;
+		res->sender_party = 0;
+		res->sender_addr_match = sw_addr_eq(&ctx->src, &d->addr[0]);
+		if ((d->state == DLG_INIT || d->state == DLG_EARLY) && res->sender_addr_match)
 			d->cancelled = 1;
 		goto found;
 	}
