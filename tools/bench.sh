@@ -78,21 +78,7 @@ for c in "sip_parse index" "sip_parse full "; do
 done
 echo
 
-echo "## Matching cost against the number of rules"
-# N generated sip rules, each a distinct 10-byte content in sip.user_agent
-# (1 in 5 also with a pcre behind it), plus the shipped rules: the
-# prefilter keeps the cost of rules that cannot match near zero.
-tl0=$(for i in $(seq "$RUNS"); do secs ./sipwire -T; done | median)
-t0=$(echo "$(cat "$W/t.sipwire") - $tl0" | bc -l)
-printf '  shipped rules only: load %.2f s, replay without the load %.3f s\n' "$tl0" "$t0"
-for n in 100 1000 10000; do
-	awk -v n="$n" 'BEGIN { srand(7); for (i = 1; i <= n; i++) { s = ""; for (k = 0; k < 10; k++) s = s sprintf("%c", 97 + int(rand() * 26));
-		printf "alert sip any any -> any any (msg:\"gen %d\"; sip.user_agent; content:\"%s\"; %ssid:%d;)\n", i, s, (i % 5 == 0 ? "pcre:\"/" s "[0-9]+/i\"; " : ""), 9000000 + i } }' >"$W/gen$n.rules"
-	tl=$(for i in $(seq "$RUNS"); do secs ./sipwire -T -s "$W/gen$n.rules"; done | median)
-	run_set "rules-$n" ./sipwire -s "$W/gen$n.rules" -r "$cap" -l "$W/out-r$n"
-	printf '  %5d extra rules: load %.2f s; replay without the load %.3f x the shipped rules alone\n' \
-		"$n" "$tl" "$(echo "($(cat "$W/t.rules-$n") - $tl) / $t0" | bc -l)"
-done
+BUILD=$BUILD RUNS=$RUNS tools/bench_rules.sh "$cap" "$pk" "$sipmsgs"
 echo
 
 echo "## State per dialog"
