@@ -41,6 +41,10 @@
  *                    203.0.113.66 in an answered call, accepted with 200;
  *                    the call goes on
  *   bye-normal       the same call, ended at that time by the callee side
+ *   cancel-hijack    a forged CANCEL from 203.0.113.66 (the ringing INVITE's
+ *                    branch, as if sniffed, in a Via of its own) gets 200;
+ *                    the call is answered all the same
+ *   cancel-normal    the same call, cancelled by the caller: 200, 487, ACK
  *   rtp-inject       RTP from 203.0.113.66 to a caller's RTP port
  *   ssrc-change      a caller's re-INVITE, after which its SSRC changes
  *   reinvite-hijack  a re-INVITE from 203.0.113.66 with the dialog's
@@ -2277,25 +2281,39 @@ static void sc_flood(struct gen *g, uint64_t t)
 
 /*
  * Alice (1001, 192.0.2.10:5060, RTP 40000) calls 1002 at the PBX
- * (192.0.2.5:5060, RTP 10000): INVITE at t, 100, 180, 200 at t + 500 ms,
- * ACK. Returns the time of the 200.
+ * (192.0.2.5:5060, RTP 10000): INVITE (with SDP) at t, 100 at t + 2 ms,
+ * 180 (To tag) at t + 60 ms. Returns the INVITE.
  */
-static uint64_t call_setup(struct gen *g, struct dlg *d, uint64_t seed, uint64_t t)
+static struct req call_ring(struct gen *g, struct dlg *d, uint64_t seed, uint64_t t)
 {
-	char offer[2048], answer[2048];
+	char offer[2048];
 	struct req inv;
-	uint64_t ta = t + 500 * MSEC;
 	memset(d, 0, sizeof(*d));
 	d->p[0] = phone_party(0, 40000);
 	d->p[1] = pbx_party("1002", "Bob", 10000);
 	d_init(d, seed);
 	sdp_basic(offer, sizeof(offer), &d->p[0], d->sess[0], 0, g->pps);
-	sdp_basic(answer, sizeof(answer), &d->p[1], d->sess[1], 1, g->pps);
 	inv = d_invite(g, t, d, offer);
 	d_reply(g, t + 2 * MSEC, d, &inv, 100, "Trying", NULL);
 	d_reply(g, t + 60 * MSEC, d, &inv, 180, "Ringing", NULL);
-	d_reply(g, ta, d, &inv, 200, "OK", answer);
+	return inv;
+}
+
+/* The PBX answers inv 200 OK (SDP) at ta, Alice ACKs 6 ms later. */
+static void call_answer(struct gen *g, struct dlg *d, const struct req *inv, uint64_t ta)
+{
+	char answer[2048];
+	sdp_basic(answer, sizeof(answer), &d->p[1], d->sess[1], 1, g->pps);
+	d_reply(g, ta, d, inv, 200, "OK", answer);
 	d_ack(g, ta + 6 * MSEC, d, 1);
+}
+
+/* call_ring, then call_answer at t + 500 ms. Returns the time of the 200. */
+static uint64_t call_setup(struct gen *g, struct dlg *d, uint64_t seed, uint64_t t)
+{
+	struct req inv = call_ring(g, d, seed, t);
+	uint64_t ta = t + 500 * MSEC;
+	call_answer(g, d, &inv, ta);
 	return ta;
 }
 
@@ -2349,6 +2367,54 @@ static void sc_bye_hijack(struct gen *g, uint64_t t)
 static void sc_bye_normal(struct gen *g, uint64_t t)
 {
 	bye_run(g, t, "bye-normal", 1);
+}
+
+/*
+ * The call rings for 6 s. At 2 s 203.0.113.66:5060 sends a CANCEL of
+ * Alice's INVITE as if sniffed: its Request-URI, Call-ID, From (with tag),
+ * To (no tag, RFC 3261 9.1), CSeq number and Via branch, but a Via sent-by
+ * of its own; the PBX matches the branch and answers it 200 OK (to
+ * 203.0.113.66) yet keeps the INVITE: 200 OK at 6 s, ACK, 3 s of RTP both
+ * ways, Alice hangs up. With normal, Alice cancels at 2 s herself: 200 to
+ * the CANCEL, 487 to the INVITE, ACK; no RTP.
+ */
+static void cancel_run(struct gen *g, uint64_t t, const char *name, int normal)
+{
+	struct rng r = rng_for(g->seed, name, 0);
+	struct dlg d;
+	struct stream s[2];
+	struct req inv = call_ring(g, &d, rng_next(&r), t), q;
+	uint64_t tc = t + 2 * SEC, ta = t + 6 * SEC, te = ta + 3 * SEC;
+
+	if (normal) {
+		q = d_cancel(g, tc, &d);
+		d_reply(g, tc + 2 * MSEC, &d, &q, 200, "OK", NULL);
+		d_reply(g, tc + 3 * MSEC, &d, &inv, 487, "Request Terminated", NULL);
+		d_ack(g, tc + 6 * MSEC, &d, 0);
+		return;
+	}
+	{
+		struct dlg f = d; /* the forger's copy: its own address, the INVITE's identifiers */
+		f.p[0].sig = mk_ep("203.0.113.66", 5060);
+		f.cid_host = "192.0.2.10";
+		q = d_cancel(g, tc, &f);
+		d_reply(g, tc + 2 * MSEC, &f, &q, 200, "OK", NULL);
+	}
+	call_answer(g, &d, &inv, ta);
+	d_streams(g, &d, s, PT_PCMU, ta + 20 * MSEC);
+	st_run(g, &s[0], te);
+	st_run(g, &s[1], te);
+	call_end(g, &d, 0, te + 5 * MSEC);
+}
+
+static void sc_cancel_hijack(struct gen *g, uint64_t t)
+{
+	cancel_run(g, t, "cancel-hijack", 0);
+}
+
+static void sc_cancel_normal(struct gen *g, uint64_t t)
+{
+	cancel_run(g, t, "cancel-normal", 1);
 }
 
 /*
@@ -3760,6 +3826,9 @@ static const struct scenario SCENARIOS[] = {
 	{ "bye-hijack", sc_bye_hijack,
 	  "a call; a forged BYE from a third address at 4 s gets 200; RTP goes on" },
 	{ "bye-normal", sc_bye_normal, "the same call, the callee side hangs up at 4 s" },
+	{ "cancel-hijack", sc_cancel_hijack,
+	  "a ringing call; a forged CANCEL from a third address at 2 s gets 200; answered at 6 s" },
+	{ "cancel-normal", sc_cancel_normal, "the same call, the caller cancels it at 2 s: 200, 487" },
 	{ "rtp-inject", sc_rtp_inject,
 	  "a call; from 3 s a third address sends RTP to the caller's RTP port" },
 	{ "ssrc-change", sc_ssrc_change,
