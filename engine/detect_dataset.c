@@ -188,14 +188,16 @@ fail:
 
 static int build_index(struct ds_ctx *c, char *why, size_t cap)
 {
-	qsort(c->v, c->n, sizeof(*c->v), cmp_val);
+	if (c->n > 1)
+		qsort(c->v, c->n, sizeof(*c->v), cmp_val);
 	if (c->match == DS_PREFIX) {
 		c->lens = calloc(c->n ? c->n : 1, sizeof(*c->lens));
 		if (!c->lens)
 			return snprintf(why, cap, "out of memory"), -1;
 		for (uint32_t i = 0; i < c->n; i++)
 			c->lens[i] = c->v[i].len;
-		qsort(c->lens, c->n, sizeof(*c->lens), cmp_u32);
+		if (c->n > 1)
+			qsort(c->lens, c->n, sizeof(*c->lens), cmp_u32);
 		for (uint32_t i = 0; i < c->n; i++)
 			if (c->n_lens == 0 || c->lens[c->n_lens - 1] != c->lens[i])
 				c->lens[c->n_lens++] = c->lens[i];
