@@ -14,8 +14,9 @@
 #   svwar-invite        svwar -m INVITE enumeration of 100-199
 #   svcrack             svcrack on user 101 with a dictionary, the right
 #                       password on line 200
-#   svwar-phone-ua      svwar, svcrack with a phone's User-Agent (a patched
-#   svcrack-phone-ua    copy of the SIPVicious module: it has no option)
+#   svwar-phone-ua      svwar, svwar -m INVITE, svcrack with a phone's
+#   svwar-invite-phone-ua  User-Agent (a patched copy of the SIPVicious
+#   svcrack-phone-ua    module: it has no option)
 #   sipp-benign         SIPp phone: register (digest), 3 calls to a SIPp UAS
 #                       registered as 120 behind the PBX, unregister
 #
@@ -32,7 +33,7 @@ OUT=${OUT:-$ROOT/tests/replay}
 PBX=192.0.2.5
 ATTACKER=192.0.2.66
 PHONE_UA="Yealink SIP-T46S 66.86.0.15"
-ALL="svmap svwar svwar-invite svcrack svwar-phone-ua svcrack-phone-ua sipp-benign"
+ALL="svmap svwar svwar-invite svcrack svwar-phone-ua svwar-invite-phone-ua svcrack-phone-ua sipp-benign"
 MAX_BYTES=1048576
 
 die() {
@@ -181,6 +182,10 @@ case_svcrack() {
 
 case_svwar_phone_ua() {
 	run 120 attacker "$W/bin/svwar" -x $ATTACKER -e100-199 $PBX
+}
+
+case_svwar_invite_phone_ua() {
+	run 120 attacker "$W/bin/svwar" -x $ATTACKER -m INVITE -e100-199 $PBX
 }
 
 case_svcrack_phone_ua() {
