@@ -361,7 +361,7 @@ struct count_ctx {
 
 /* "track by_src, count 10, seconds 60" (+ a leading field for distinct). */
 static int parse_count(const char *val, uint32_t len, struct count_ctx *c, int distinct,
-                       struct rule_err *e)
+                       int windowed, struct rule_err *e)
 {
 	uint32_t i = 0;
 	int first = 1;
@@ -416,8 +416,11 @@ static int parse_count(const char *val, uint32_t len, struct count_ctx *c, int d
 	}
 	if (distinct && !c->field)
 		return rule_errf(e, 0, "missing the field to count");
-	if (!c->track || !c->count || !c->seconds)
-		return rule_errf(e, 0, "track, count and seconds are all required");
+	if (!windowed && c->seconds)
+		return rule_errf(e, 0, "no seconds here: the count is of calls in progress");
+	if (!c->track || !c->count || (windowed && !c->seconds))
+		return rule_errf(e, 0, windowed ? "track, count and seconds are all required"
+		                                : "track and count are required");
 	return 0;
 }
 
@@ -431,7 +434,7 @@ static int setup_count(struct rule *r, const char *val, uint32_t len, struct rul
 		free(c);
 		return rule_errf(e, 0, "given twice");
 	}
-	if (parse_count(val, len, c, which == KW_DISTINCT, e) != 0 ||
+	if (parse_count(val, len, c, which == KW_DISTINCT, 1, e) != 0 ||
 	    sm_list_append(&r->match, (unsigned)kw_ids[which], 0, c, e) != 0) {
 		free(c);
 		return -1;
@@ -523,14 +526,8 @@ static int setup_calls(struct rule *r, const char *val, uint32_t len, struct rul
 {
 	struct count_ctx tmp;
 	struct calls_ctx *c;
-	char buf[160];
-	/* Same option syntax as sip.rate, without seconds. */
-	if (len + 16 > sizeof(buf))
-		return rule_errf(e, 0, "value too long");
-	memcpy(buf, val, len);
-	memcpy(buf + len, ", seconds 1", 11);
 	memset(&tmp, 0, sizeof(tmp));
-	if (parse_count(buf, len + 11, &tmp, 0, e) != 0)
+	if (parse_count(val, len, &tmp, 0, 0, e) != 0)
 		return -1;
 	if (tmp.track != CK_SRC && tmp.track != CK_AUTH_USER)
 		return rule_errf(e, 0, "sip.calls tracks by_src or by_auth_user");

@@ -186,24 +186,30 @@ static void run_detect(struct engine *e, const struct det_msg *m)
 		e->verdict_drop = 1;
 }
 
+/* What the rules see of one packet (packet and rtp rules, drop records). */
+static void det_msg_of_packet(struct det_msg *dm, packet *p, uint8_t kind)
+{
+	memset(dm, 0, sizeof(*dm));
+	dm->kind = kind;
+	dm->to_server = p->dir == 0;
+	dm->l4 = p->proto;
+	dm->src = &p->src;
+	dm->dst = &p->dst;
+	dm->sport = p->sport;
+	dm->dport = p->dport;
+	dm->pkt = p;
+	dm->flow = p->flow;
+	dm->ts = p->ts;
+}
+
 /* Packet rules: once per IP packet (after its flow and app layer, so
  * flow state such as "established" includes this packet). */
 static void detect_packet(struct engine *e, packet *p)
 {
 	struct det_msg dm;
-	memset(&dm, 0, sizeof(dm));
-	dm.kind = DM_PACKET;
-	dm.to_server = p->dir == 0;
-	dm.l4 = p->proto;
-	dm.src = &p->src;
-	dm.dst = &p->dst;
-	dm.sport = p->sport;
-	dm.dport = p->dport;
-	dm.pkt = p;
-	dm.flow = p->flow;
+	det_msg_of_packet(&dm, p, DM_PACKET);
 	dm.anom = p->anom;
 	dm.n_anom = p->anom_n;
-	dm.ts = p->ts;
 	run_detect(e, &dm);
 }
 
@@ -219,17 +225,7 @@ static void verdict_log(struct engine *e, packet *p, const char *reason)
 	if (!e->verdict_drop)
 		return;
 	e->st.drops++;
-	memset(&dm, 0, sizeof(dm));
-	dm.kind = DM_PACKET;
-	dm.to_server = p->dir == 0;
-	dm.l4 = p->proto;
-	dm.src = &p->src;
-	dm.dst = &p->dst;
-	dm.sport = p->sport;
-	dm.dport = p->dport;
-	dm.pkt = p;
-	dm.flow = p->flow;
-	dm.ts = p->ts;
+	det_msg_of_packet(&dm, p, DM_PACKET);
 	eve_write_drop(&e->eve, &dm, reason);
 }
 
@@ -409,17 +405,8 @@ static void detect_media(struct engine *e, packet *p, struct flow *f, int ssrc_c
 		                                   &p->src);
 		f->rtp_src_state[dir] = ok == 0 ? 2 : 1;
 	}
-	memset(&dm, 0, sizeof(dm));
-	dm.kind = DM_RTP;
-	dm.to_server = p->dir == 0;
-	dm.l4 = p->proto;
-	dm.src = &p->src;
-	dm.dst = &p->dst;
-	dm.sport = p->sport;
-	dm.dport = p->dport;
-	dm.pkt = p;
+	det_msg_of_packet(&dm, p, DM_RTP);
 	dm.flow = f;
-	dm.ts = p->ts;
 	dm.rtp_src_unexpected = f->rtp_src_state[dir] == 2;
 	dm.rtp_ssrc_changed = (uint8_t)ssrc_changed;
 	run_detect(e, &dm);
