@@ -178,8 +178,11 @@ static void x_unset(struct xbits_table *t, uint64_t key)
 
 static uint64_t x_key(const struct bits_ctx *c, const struct det_msg *m)
 {
+	/* A bit lives on a host (ip_src and ip_dst name which host of the
+	 * packet, as in Suricata) or on a pair of hosts. */
+	uint8_t scope = c->track == TR_PAIR ? 'p' : 'h';
 	uint64_t h = sw_hash_bytes(0, &c->id, 1);
-	h = sw_hash_bytes(h, &c->track, 1);
+	h = sw_hash_bytes(h, &scope, 1);
 	if (c->track == TR_SRC)
 		return sw_hash_bytes(h, m->src, sizeof(*m->src));
 	if (c->track == TR_DST)
