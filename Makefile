@@ -27,7 +27,7 @@ endif
 
 CFLAGS  ?=
 CFLAGS  += $(CFLAGS_BASE)
-LDLIBS  += -lpcap -lpcre2-8 -lyaml -lhs -lcrypto -lm
+LDLIBS  += -lpcap -lpcre2-8 -lyaml -lhs -lcrypto -lnetfilter_queue -lmnl -lcap -lm
 
 ifeq ($(V),1)
 Q :=

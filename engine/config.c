@@ -119,6 +119,35 @@ static const struct cfg_key keys[] = {
 	  "port variables for rules" },
 	{ "logging.verbosity", CT_U32, OFF(logging.verbosity), 0, 0, 3, "0",
 	  "0 warnings, 1 info, 2 debug" },
+	{ "nfq.queue-maxlen", CT_U32, OFF(nfq.queue_maxlen), 0, 1, 1048576, "4096",
+	  "packets the kernel holds per queue waiting for a verdict; beyond, see fail-open" },
+	{ "nfq.buffer-size", CT_U64SIZE, OFF(nfq.buffer_size), 0, 65536, 1ULL << 30, "8mb",
+	  "netlink socket receive buffer per queue (a full buffer loses packets: counted)" },
+	{ "nfq.batchcount", CT_U32, OFF(nfq.batchcount), 0, 1, 1024, "64",
+	  "packets received per system call and answered with one verdict batch" },
+	{ "nfq.fail-open", CT_BOOL, OFF(nfq.fail_open), 0, 0, 1, "true",
+	  "true: when a queue is full or a table is at its cap, packets pass (counted); "
+	  "false: they are dropped (fail-closed)" },
+	{ "nfq.gso", CT_BOOL, OFF(nfq.gso), 0, 0, 1, "true",
+	  "accept GSO/GRO super-packets from the kernel as they are (no segmentation cost)" },
+	{ "nfq.bypass-mark", CT_U32, OFF(nfq.bypass_mark), 0, 0, U32MAX, "0x40000000",
+	  "packet mark (also the mask) that tells the kernel to stop queueing a flow: "
+	  "the bridge rules save it to the connection's mark (0: never offload)" },
+	{ "ips.media-offload", CT_BOOL, OFF(ips.media_offload), 0, 0, 1, "true",
+	  "let the kernel forward an RTP flow without sipwire once it is tied to its dialog" },
+	{ "ips.media-offload-after", CT_U32, OFF(ips.media_offload_after), 0, 1, 1000000, "32",
+	  "RTP packets of a flow inspected (same source, same SSRC) before it is offloaded" },
+	{ "ips.reject-sip-code", CT_U32, OFF(ips.reject_sip_code), 0, 400, 699, "403",
+	  "status code a `reject` rule answers a SIP request with" },
+	{ "ips.reject-sip-reason", CT_STR, OFF(ips.reject_sip_reason), 0, 0, 0, "Forbidden",
+	  "reason phrase of that answer" },
+	{ "ips.reject-max-per-second", CT_U32, OFF(ips.reject_max_per_second), 0, 0, 1000000, "200",
+	  "replies (SIP, ICMP, TCP RST) sent per second at most; beyond, the packet is only "
+	  "dropped (counted): no amplification toward spoofed sources" },
+	{ "run-as.user", CT_STR, OFF(run_as.user), 0, 0, 0, "root",
+	  "inline: user to switch to after opening the queues (keeps CAP_NET_ADMIN and CAP_NET_RAW)" },
+	{ "run-as.group", CT_STR, OFF(run_as.group), 0, 0, 0, "auto",
+	  "inline: group to switch to (auto: the user's primary group)" },
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -136,6 +165,19 @@ static int parse_uint(const char *s, uint64_t *out)
 	uint64_t v = 0;
 	if (!*s)
 		return -1;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && s[2]) {
+		for (s += 2; *s; s++) {
+			int d = (*s >= '0' && *s <= '9')   ? *s - '0'
+			        : (*s >= 'a' && *s <= 'f') ? *s - 'a' + 10
+			        : (*s >= 'A' && *s <= 'F') ? *s - 'A' + 10
+			                                   : -1;
+			if (d < 0 || v > (UINT64_MAX >> 4))
+				return -1;
+			v = v << 4 | (uint64_t)d;
+		}
+		*out = v;
+		return 0;
+	}
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9')
 			return -1;

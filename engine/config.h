@@ -87,6 +87,25 @@ struct sw_config {
 	struct {
 		uint32_t verbosity;
 	} logging;
+	struct {
+		uint32_t queue_maxlen;
+		uint64_t buffer_size;
+		uint32_t batchcount;
+		int fail_open;
+		int gso;
+		uint32_t bypass_mark;
+	} nfq;
+	struct {
+		int media_offload;
+		uint32_t media_offload_after;
+		uint32_t reject_sip_code;
+		char *reject_sip_reason;
+		uint32_t reject_max_per_second;
+	} ips;
+	struct {
+		char *user;
+		char *group;
+	} run_as;
 };
 
 /* Sets every key to its built-in default (allocates strings; config_free). */
