@@ -17,6 +17,7 @@ static const struct anomaly_def anomaly_defs[ANOM__COUNT] = {
 #include "anomaly_sip.def"
 #include "anomaly_sdp.def"
 #include "anomaly_state.def"
+#include "anomaly_ips.def"
 #undef SW_ANOM
 };
 

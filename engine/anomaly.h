@@ -31,6 +31,7 @@ enum anomaly_id {
 #include "anomaly_sip.def"
 #include "anomaly_sdp.def"
 #include "anomaly_state.def"
+#include "anomaly_ips.def"
 #undef SW_ANOM
 	ANOM__COUNT
 };

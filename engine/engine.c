@@ -25,6 +25,7 @@
 #include "eve_out.h"
 #include "flow.h"
 #include "log.h"
+#include "reject.h"
 #include "sdp_parse.h"
 #include "sip_frame.h"
 #include "block.h"
@@ -54,6 +55,14 @@ struct engine {
 	struct xbits_table *xbits;
 	struct det_thread dt;
 	uint8_t verdict_drop;     /* the packet being processed is to be dropped */
+	uint8_t verdict_bypass;   /* ... its flow is offloaded to the kernel */
+	uint8_t inline_mode;      /* engine_set_inline() */
+	uint8_t overload_drop;    /* ... and nfq.fail-open is false */
+	struct engine_io io;
+	sw_time reject_sec;       /* reply rate limit: the current second ... */
+	uint32_t reject_n;        /* ... and the replies sent in it */
+	sw_time overload_logged;  /* last overload anomaly written (one per second) */
+	uint64_t overload_unlogged; /* packets over a cap since then */
 	uint8_t in_msg;           /* inside sip_state_message(): collect its anomalies */
 	uint8_t n_msg_anom;
 	uint16_t msg_anom[SIP_MAX_ANOM + SDP_MAX_ANOM + 8];
@@ -110,6 +119,8 @@ static const char *layer_of(unsigned id)
 		return "stream";
 	if (strncmp(n, "sip.state.", 10) == 0)
 		return "state";
+	if (strncmp(n, "ips.", 4) == 0 || strncmp(n, "capture.", 8) == 0)
+		return "ips";
 	if (strncmp(n, "sip.stream.", 11) == 0)
 		return "framing";
 	if (strncmp(n, "sdp.", 4) == 0)
@@ -146,6 +157,27 @@ static void emit_anomaly(struct engine *e, const struct eve_hdr *h, unsigned id,
 	emit_anomaly_sip(e, h, id, offset, (sw_str){ 0 });
 }
 
+/* An anomaly standing for count events (rate-limited ones). */
+static void emit_anomaly_count(struct engine *e, const struct eve_hdr *h, unsigned id,
+                               uint64_t count)
+{
+	struct json_buf *j;
+	if (id >= ANOM__COUNT)
+		return;
+	e->st.anomalies[id] += count;
+	j = eve_begin(&e->eve, EVE_T_ANOMALY, h);
+	if (!j)
+		return;
+	json_open_object(j, "anomaly");
+	json_set_str(j, "type", anomaly_type_str(id));
+	json_set_str(j, "event", anomaly_name(id));
+	json_set_str(j, "layer", layer_of(id));
+	json_set_uint(j, "code", id);
+	json_set_uint(j, "count", count);
+	json_close_object(j);
+	eve_end(&e->eve);
+}
+
 /* Writes and clears the anomalies collected on p. */
 static void flush_packet_anomalies(struct engine *e, packet *p)
 {
@@ -162,6 +194,58 @@ static void flush_packet_anomalies(struct engine *e, packet *p)
 
 /* ------------------------------------------------------------------ */
 /* Detection                                                           */
+
+/*
+ * A reject rule matched message m: answer its sender (inline only), at most
+ * ips.reject-max-per-second replies a second so that a flood with spoofed
+ * sources cannot turn sipwire into an amplifier. A SIP request over UDP
+ * gets a SIP response (RFC 3261 §8.2.6); over TCP, and for any other TCP
+ * packet, a RST; anything else an ICMP port unreachable. ACKs, ICMP errors
+ * and RSTs get nothing (the builders refuse them).
+ */
+static void send_reject(struct engine *e, const struct det_msg *m)
+{
+	uint8_t buf[4096];
+	const packet *p = e->cur;
+	size_t n = 0;
+	uint64_t *ok = NULL;
+	sw_time sec;
+
+	if (!e->inline_mode || !e->io.inject || !p || !p->ip_v)
+		return;
+	sec = p->ts / SW_USEC_PER_SEC;
+	if (sec != e->reject_sec) {
+		e->reject_sec = sec;
+		e->reject_n = 0;
+	}
+	if (e->reject_n >= e->cfg->ips.reject_max_per_second) {
+		e->st.reject_limited++;
+		return;
+	}
+	if (m->kind == DM_SIP && m->sip && m->sip->is_request && p->proto == IPPROTO_UDP) {
+		n = reject_sip_response(p, m->sip, e->cfg->ips.reject_sip_code,
+		                        e->cfg->ips.reject_sip_reason, buf, sizeof(buf));
+		ok = &e->st.reject_sip;
+		if (!n && m->sip->method_id == SIP_M_ACK)
+			return; /* an ACK is never answered */
+	} else if (p->proto == IPPROTO_TCP) {
+		if (p->tcp_flags & TH_RST)
+			return;
+		n = reject_tcp_rst(p, 1, buf, sizeof(buf));
+		ok = &e->st.reject_rst;
+	} else {
+		if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6)
+			return;
+		n = reject_icmp_unreach(p, buf, sizeof(buf));
+		ok = &e->st.reject_icmp;
+	}
+	if (!n || e->io.inject(e->io.ud, p, buf, n) != 0) {
+		e->st.reject_errors++;
+		return;
+	}
+	e->reject_n++;
+	(*ok)++;
+}
 
 /* Evaluates the rules on m; logs the alerts; a drop/reject rule makes the
  * packet being processed a drop (inline it is not forwarded; offline the
@@ -184,6 +268,8 @@ static void run_detect(struct engine *e, const struct det_msg *m)
 	}
 	if (res.drop)
 		e->verdict_drop = 1;
+	if (res.reject)
+		send_reject(e, m);
 }
 
 /* What the rules see of one packet (packet and rtp rules, drop records). */
@@ -395,21 +481,55 @@ static void handle_sip_datagram(struct engine *e, packet *p)
 
 static void media_refresh(struct engine *e, packet *p, struct flow *f);
 
-/* RTP rules: once per media packet of a flow tied to a call. */
-static void detect_media(struct engine *e, packet *p, struct flow *f, int ssrc_changed)
+/* Whether p's sender is the address its call's SDP announced (1 yes,
+ * 2 no), checked once per direction and again when the SDP changes. */
+static uint8_t rtp_source_state(struct engine *e, packet *p, struct flow *f)
 {
-	struct det_msg dm;
 	int dir = p->dir & 1;
 	if (!f->rtp_src_state[dir]) {
 		int ok = sip_state_media_source_ok(e->sip, f->dialog_id, p->dir ^ f->media_party,
 		                                   &p->src);
 		f->rtp_src_state[dir] = ok == 0 ? 2 : 1;
 	}
+	return f->rtp_src_state[dir];
+}
+
+/* RTP rules: once per media packet of a flow tied to a call. */
+static void detect_media(struct engine *e, packet *p, struct flow *f, int ssrc_changed)
+{
+	struct det_msg dm;
+	uint8_t src_state = rtp_source_state(e, p, f);
 	det_msg_of_packet(&dm, p, DM_RTP);
 	dm.flow = f;
-	dm.rtp_src_unexpected = f->rtp_src_state[dir] == 2;
+	dm.rtp_src_unexpected = src_state == 2;
 	dm.rtp_ssrc_changed = (uint8_t)ssrc_changed;
 	run_detect(e, &dm);
+}
+
+/*
+ * Inline media offload: once a media flow has shown ips.media-offload-after
+ * packets, all from the addresses its call's SDP announced, with one SSRC
+ * per direction and nothing dropped, the kernel may forward the rest of it
+ * (both directions: the mark is kept on the connection) without queueing.
+ * What is given up: an RTP packet forged with the flow's own addresses and
+ * ports after that point is not seen. Packets from any other address are
+ * another connection and still come to sipwire.
+ */
+static void media_offload(struct engine *e, packet *p, struct flow *f, int ssrc_changed)
+{
+	if (f->bypassed) {
+		e->verdict_bypass = 1;
+		return;
+	}
+	if (!e->inline_mode || !e->cfg->ips.media_offload || !e->cfg->nfq.bypass_mark ||
+	    e->verdict_drop || ssrc_changed || f->rtp_ssrc_changes[0] || f->rtp_ssrc_changes[1])
+		return;
+	if (f->pkts[0] + f->pkts[1] < e->cfg->ips.media_offload_after ||
+	    rtp_source_state(e, p, f) != 1 || f->rtp_src_state[(p->dir & 1) ^ 1] == 2)
+		return;
+	f->bypassed = 1;
+	e->verdict_bypass = 1;
+	e->st.bypassed_flows++;
 }
 
 static void handle_media(struct engine *e, packet *p, struct flow *f)
@@ -444,6 +564,7 @@ static void handle_media(struct engine *e, packet *p, struct flow *f)
 		                       p->payload_len, p->ts);
 		if (e->de)
 			detect_media(e, p, f, ssrc_changed);
+		media_offload(e, p, f, ssrc_changed);
 	}
 }
 
@@ -810,9 +931,90 @@ static void process_ip(struct engine *e, packet *p)
 	verdict_log(e, p, "rules");
 }
 
+/* Memory caps that made the engine give up inspecting something. */
+static uint64_t overload_mark(const struct engine *e)
+{
+	return flow_table_stats(e->ft)->memcap_hits + defrag_get_stats(e->df)->memcap_hits +
+	       stream_get_stats(e->stream)->memcap_hits;
+}
+
+/*
+ * Writes the overload anomaly at most once a second, with the packets
+ * counted since the last one (a flood must not become a flood of records).
+ */
+static void overload_log(struct engine *e, unsigned id, const packet *p, uint64_t n)
+{
+	struct eve_hdr h;
+	e->overload_unlogged += n;
+	if (e->overload_logged && e->now < e->overload_logged + SW_USEC_PER_SEC)
+		return;
+	e->overload_logged = e->now;
+	memset(&h, 0, sizeof(h));
+	if (p)
+		hdr_from_packet(&h, p);
+	else {
+		h.ts = e->now;
+		h.tx_id = -1;
+	}
+	emit_anomaly_count(e, &h, id, e->overload_unlogged);
+	e->overload_unlogged = 0;
+}
+
+static int engine_packet_inner(struct engine *e, packet *p);
+
 int engine_packet(struct engine *e, packet *p)
 {
+	uint64_t mark = e->inline_mode ? overload_mark(e) : 0;
+	int v = engine_packet_inner(e, p);
+	if (e->inline_mode && overload_mark(e) != mark && !(v & ENGINE_DROP)) {
+		/* Something was left uninspected for lack of memory. */
+		if (e->overload_drop) {
+			e->st.overload_drop++;
+			e->verdict_drop = 1;
+			verdict_log(e, p, "overload");
+			v = ENGINE_DROP;
+			overload_log(e, ANOM_IPS_FAIL_CLOSED, p, 1);
+		} else {
+			e->st.overload_pass++;
+			overload_log(e, ANOM_IPS_FAIL_OPEN, p, 1);
+		}
+	}
+	if (v == ENGINE_BYPASS)
+		e->st.bypassed_pkts++;
+	return v;
+}
+
+void engine_set_inline(struct engine *e, const struct engine_io *io)
+{
+	e->inline_mode = 1;
+	e->overload_drop = !e->cfg->nfq.fail_open;
+	if (io)
+		e->io = *io;
+}
+
+void engine_tick(struct engine *e, sw_time now)
+{
+	if (e->started)
+		advance_time(e, now);
+}
+
+void engine_capture_counts(struct engine *e, const struct engine_capture_counts *add)
+{
+	e->st.capture.packets += add->packets;
+	e->st.capture.missed += add->missed;
+	e->st.capture.enobufs += add->enobufs;
+	e->st.capture.verdict_errors += add->verdict_errors;
+	e->st.capture.gso += add->gso;
+	e->st.capture.truncated += add->truncated;
+	if (add->missed || add->enobufs)
+		overload_log(e, e->overload_drop ? ANOM_CAPTURE_LOST : ANOM_CAPTURE_FAIL_OPEN, NULL,
+		             add->missed + add->enobufs);
+}
+
+static int engine_packet_inner(struct engine *e, packet *p)
+{
 	e->verdict_drop = 0;
+	e->verdict_bypass = 0;
 	e->st.pkts++;
 	e->st.bytes += p->wirelen;
 	if (p->wirelen > e->st.max_pkt_size)
@@ -849,19 +1051,29 @@ int engine_packet(struct engine *e, packet *p)
 			flush_packet_anomalies(e, &whole);
 		}
 		e->cur = NULL;
-		return e->verdict_drop;
+		return e->verdict_drop ? ENGINE_DROP : e->verdict_bypass ? ENGINE_BYPASS : 0;
 	}
 	process_ip(e, p);
 	flush_packet_anomalies(e, p);
 	e->cur = NULL;
-	return e->verdict_drop;
+	return e->verdict_drop ? ENGINE_DROP : e->verdict_bypass ? ENGINE_BYPASS : 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* Life cycle                                                          */
 
-struct engine *engine_create(const struct sw_config *cfg, const char *logdir, char *err,
-                             size_t cap)
+void engine_flush(struct engine *e)
+{
+	eve_flush(&e->eve);
+}
+
+int engine_reopen_logs(struct engine *e)
+{
+	return e->cfg->outputs.eve.enabled ? eve_reopen(&e->eve) : 0;
+}
+
+struct engine *engine_create(const struct sw_config *cfg, const char *logdir, unsigned flags,
+                             char *err, size_t cap)
 {
 	struct engine *e = calloc(1, sizeof(*e));
 	char path[4096];
@@ -879,7 +1091,7 @@ struct engine *engine_create(const struct sw_config *cfg, const char *logdir, ch
 
 	snprintf(path, sizeof(path), "%s/%s", logdir, cfg->outputs.eve.filename);
 	if (cfg->outputs.eve.enabled) {
-		if (eve_open(&e->eve, path, 1) != 0) {
+		if (eve_open(&e->eve, path, !(flags & ENGINE_EVE_APPEND)) != 0) {
 			snprintf(err, cap, "%s: %s", path, strerror(errno));
 			goto fail;
 		}

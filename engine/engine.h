@@ -23,12 +23,48 @@ struct engine;
  * logdir/<outputs.eve.filename>. Returns NULL and a message in err on
  * failure (allocation, unwritable log directory).
  */
-struct engine *engine_create(const struct sw_config *cfg, const char *logdir, char *err,
-                             size_t cap);
-/* Processes one captured packet. Never fails: problems become anomalies. */
-/* Processes one captured packet. Returns 1 if rules say it is to be dropped
- * (inline: not forwarded), 0 to accept it. */
+#define ENGINE_EVE_APPEND 1 /* append to an existing EVE file (inline) instead of truncating */
+struct engine *engine_create(const struct sw_config *cfg, const char *logdir, unsigned flags,
+                             char *err, size_t cap);
+/* Writes buffered EVE records out (inline: once a second). */
+void engine_flush(struct engine *e);
+/* Reopens the EVE file (after log rotation). 0, or -1 (the old one stays). */
+int engine_reopen_logs(struct engine *e);
+/* What engine_packet() decides for a packet (0: accept it). */
+#define ENGINE_DROP 1   /* not to be forwarded: rules, a block, or fail-closed overload */
+#define ENGINE_BYPASS 2 /* accept, and its flow need not be queued any more (media offload) */
+
+/*
+ * Processes one captured packet. Never fails: problems become anomalies.
+ * Returns 0, ENGINE_DROP or ENGINE_BYPASS.
+ */
 int engine_packet(struct engine *e, packet *p);
+
+/* Inline mode: what the engine may do on the wire besides verdicts. */
+struct engine_io {
+	/*
+	 * Sends the IP datagram l3[0..len) in answer to packet orig (a reject
+	 * rule's SIP response, ICMP unreachable or TCP RST), toward orig's
+	 * sender. 0 when sent.
+	 */
+	int (*inject)(void *ud, const packet *orig, const uint8_t *l3, size_t len);
+	void *ud;
+};
+/*
+ * Switches the engine to inline mode: reject rules answer through io (NULL:
+ * they only drop), flows may be offloaded (ips.media-offload), and overload
+ * follows nfq.fail-open.
+ */
+void engine_set_inline(struct engine *e, const struct engine_io *io);
+/* Advances the engine's clock without a packet (inline, when idle): runs
+ * timers (expiries, unblocks) and periodic stats. */
+void engine_tick(struct engine *e, sw_time now);
+/* Capture-level counters to add to the engine's stats (inline). missed are
+ * packets the kernel passed (fail-open) or dropped without showing them to us. */
+struct engine_capture_counts {
+	uint64_t packets, missed, enobufs, verdict_errors, gso, truncated;
+};
+void engine_capture_counts(struct engine *e, const struct engine_capture_counts *add);
 /*
  * Loads rule files paths[0..n) and swaps them in for the running rules.
  * On any error (printed to errs with FILE:LINE:COL) the running rules stay

@@ -78,6 +78,8 @@ void eve_write_flow(struct eve *e, const struct flow *f, enum flow_end_reason wh
 		json_set_str(j, "state", f->pkts[1] ? "established" : "new");
 	json_set_str(j, "reason", reason_name(why));
 	json_set_bool(j, "alerted", f->alerted);
+	if (f->bypassed) /* counters stop at the offload (Suricata: "capture" bypass) */
+		json_set_str(j, "bypass", "capture");
 	if (f->app == FLOW_APP_SIP)
 		json_set_uint(j, "sip_transactions", f->tx_count);
 	if (f->dialog_id) {

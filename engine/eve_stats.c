@@ -215,7 +215,9 @@ void eve_write_stats(struct eve *e, const struct eve_stats_src *s)
 		json_close_object(j);
 	}
 	json_open_object(j, "ips");
+	json_set_uint(j, "accepted", st->pkts - st->drops);
 	json_set_uint(j, "blocked", st->drops);
+	json_set_uint(j, "rejected", st->reject_sip + st->reject_icmp + st->reject_rst);
 	json_close_object(j);
 
 	json_open_object(j, "app_layer");
@@ -245,6 +247,28 @@ void eve_write_stats(struct eve *e, const struct eve_stats_src *s)
 		json_set_uint(j, "drops", st->drops);
 		json_set_uint(j, "pcre_limit_hits", s->pcre_limit_hits);
 		json_set_uint(j, "recursion_limit_hits", s->recursion_limit_hits);
+		json_close_object(j);
+	}
+	json_open_object(j, "ips");
+	json_set_uint(j, "drops", st->drops);
+	json_set_uint(j, "reject_sip", st->reject_sip);
+	json_set_uint(j, "reject_icmp", st->reject_icmp);
+	json_set_uint(j, "reject_rst", st->reject_rst);
+	json_set_uint(j, "reject_limited", st->reject_limited);
+	json_set_uint(j, "reject_errors", st->reject_errors);
+	json_set_uint(j, "bypassed_flows", st->bypassed_flows);
+	json_set_uint(j, "bypassed_pkts", st->bypassed_pkts);
+	json_set_uint(j, "overload_pass", st->overload_pass);
+	json_set_uint(j, "overload_drop", st->overload_drop);
+	json_close_object(j);
+	if (st->capture.packets) {
+		json_open_object(j, "capture");
+		json_set_uint(j, "packets", st->capture.packets);
+		json_set_uint(j, "missed", st->capture.missed);
+		json_set_uint(j, "enobufs", st->capture.enobufs);
+		json_set_uint(j, "verdict_errors", st->capture.verdict_errors);
+		json_set_uint(j, "gso", st->capture.gso);
+		json_set_uint(j, "truncated", st->capture.truncated);
 		json_close_object(j);
 	}
 	json_open_object(j, "eve");

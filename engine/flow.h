@@ -37,6 +37,7 @@ struct flow {
 	uint8_t app;            /* enum flow_app */
 	uint8_t app_probed;     /* probing done (decided app or gave up) */
 	uint8_t alerted;
+	uint8_t bypassed;       /* inline: handed to the kernel (media offload) */
 	uint8_t tcp_state;      /* owned by stream_tcp */
 	uint32_t tx_count;      /* SIP transactions seen on this flow */
 	uint64_t flowbits;      /* rule flowbits (detect_bits.c) */

@@ -1,6 +1,7 @@
 /*
  * main.c - command line. Flag names follow Suricata where they overlap:
  *   -r PATH   read a pcap/pcapng file or a directory of them
+ *   -q N      inline: judge packets of NFQUEUE queue N (repeatable, A:B ranges)
  *   -l DIR    log directory (EVE JSON is written there)
  *   -c FILE   YAML configuration
  *   -S FILE   load rules from FILE only (repeatable; replaces detect.rule-files)
@@ -23,6 +24,8 @@
 #include "detect.h"
 #include "detect_engine.h"
 #include "engine.h"
+#include "capture_nfq.h"
+#include "inline.h"
 #include "log.h"
 
 #define SIPWIRE_VERSION "0.1.0"
@@ -30,12 +33,17 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: sipwire [options] -r PATH\n"
+	        "usage: sipwire [options] -r PATH      (offline)\n"
+	        "       sipwire [options] -q QUEUE     (inline)\n"
 	        "\n"
-	        "sipwire is a SIP/VoIP intrusion prevention engine. Offline, it replays\n"
-	        "captures through the same pipeline as inline mode and writes EVE JSON.\n"
+	        "sipwire is a SIP/VoIP intrusion prevention engine. Inline, it judges the\n"
+	        "packets a bridge's iptables rules send to NFQUEUE (see tools/sipwire-bridge.sh);\n"
+	        "offline, it replays captures through the same pipeline and writes the same\n"
+	        "EVE JSON.\n"
 	        "\n"
 	        "  -r PATH           read packets from a pcap/pcapng file or a directory of them\n"
+	        "  -q QUEUE          inline: bind NFQUEUE queue QUEUE, one worker thread each;\n"
+	        "                    repeatable, and A:B binds A to B (for --queue-balance A:B)\n"
 	        "  -l DIR            write logs (eve.json) into DIR (default: current directory)\n"
 	        "  -c FILE           load YAML configuration FILE (built-in defaults otherwise)\n"
 	        "  -S FILE           load rules from FILE only (repeatable; replaces the\n"
@@ -48,6 +56,9 @@ static void usage(FILE *out)
 	        "  --dump-config     print the effective configuration as YAML and exit\n"
 	        "  -V, --version     print the version and exit\n"
 	        "  -h, --help        this help\n"
+	        "\n"
+	        "Signals: SIGHUP reloads the rules (a bad rule file keeps the running ones)\n"
+	        "and, inline, reopens the EVE file; SIGINT/SIGTERM stop.\n"
 	        "\n"
 	        "Exit status: 0 on success; 1 on a usage, configuration or capture error\n"
 	        "(including a truncated or corrupt capture, processed up to the damage).\n");
@@ -200,10 +211,12 @@ int main(int argc, char **argv)
 	const char *sets[64];
 	const char *rules_excl[64], *rules_add[64];
 	int n_excl = 0, n_add = 0;
+	uint16_t queues[256];
+	unsigned n_queues = 0;
 	int nsets = 0, test_only = 0, dump = 0, verbose = 0, ch, rc = 0;
 	char err[1024];
 
-	while ((ch = getopt_long(argc, argv, "r:l:c:S:s:TvVh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:l:c:S:s:q:TvVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'S':
 		case 's':
@@ -221,6 +234,13 @@ int main(int argc, char **argv)
 			return 0;
 		case 'r':
 			rpath = optarg;
+			break;
+		case 'q':
+			if (nfq_parse_queues(optarg, queues, &n_queues, SW_ARRAY_SIZE(queues), err,
+			                     sizeof(err)) != 0) {
+				fprintf(stderr, "sipwire: -q: %s\n", err);
+				return 1;
+			}
 			break;
 		case 'l':
 			logdir = optarg;
@@ -306,8 +326,23 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 0;
 	}
+	if (rpath && n_queues) {
+		fprintf(stderr, "sipwire: -r (offline) and -q (inline) exclude each other\n");
+		config_free(&cfg);
+		return 1;
+	}
+	if (n_queues) {
+		struct inline_opts io = { &cfg, logdir, queues, n_queues, rpaths, n_rules };
+		if (ensure_dir(logdir) != 0) {
+			config_free(&cfg);
+			return 1;
+		}
+		rc = inline_run(&io);
+		config_free(&cfg);
+		return rc;
+	}
 	if (!rpath) {
-		fprintf(stderr, "sipwire: nothing to do: give a capture with -r PATH\n");
+		fprintf(stderr, "sipwire: nothing to do: give a capture with -r PATH or a queue with -q N\n");
 		usage(stderr);
 		config_free(&cfg);
 		return 1;
@@ -323,7 +358,7 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
-	struct engine *eng = engine_create(&cfg, logdir, err, sizeof(err));
+	struct engine *eng = engine_create(&cfg, logdir, 0, err, sizeof(err));
 	if (!eng) {
 		fprintf(stderr, "sipwire: %s\n", err);
 		capture_pcap_close(cap);

@@ -33,6 +33,16 @@ struct sw_stats {
 	uint64_t alerts;           /* alert records written */
 	uint64_t drops;            /* packets dropped (offline: that would have been) */
 
+	/* Inline. */
+	uint64_t bypassed_flows, bypassed_pkts; /* flows offloaded to the kernel */
+	uint64_t reject_sip, reject_icmp, reject_rst; /* replies sent */
+	uint64_t reject_limited;   /* not sent: ips.reject-max-per-second */
+	uint64_t reject_errors;    /* could not be built or sent */
+	uint64_t overload_pass, overload_drop; /* packets over a cap: fail-open / fail-closed */
+	struct {
+		uint64_t packets, missed, enobufs, verdict_errors, gso, truncated;
+	} capture;
+
 	uint64_t anomalies[ANOM__COUNT];
 	uint64_t anomalies_lost;
 	uint64_t eve_records;

@@ -1,0 +1,359 @@
+/*
+ * inline.c - inline mode (see inline.h).
+ *
+ * Threads: one worker per queue receives a batch, runs each packet through
+ * the engine and answers the batch. The engine (flows, calls, rules'
+ * counters, EVE) is one shared state behind one mutex: SIP and its RTP may
+ * arrive on different queues (--queue-balance) and must meet the same call
+ * state. Workers overlap their receiving, verdicts and kernel work; the
+ * engine work itself is serialised. The main thread handles signals, runs
+ * the engine's timers once a second when traffic is idle, and compiles
+ * reloaded rules without holding the lock (packets keep flowing; only the
+ * swap is under it).
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture_nfq.h"
+#include "config.h"
+#include "detect_engine.h"
+#include "engine.h"
+#include "inject.h"
+#include "inline.h"
+#include "log.h"
+
+struct inline_ctx;
+
+struct worker {
+	struct inline_ctx *ic;
+	struct nfq_queue *q;
+	pthread_t th;
+	int started;
+	struct nfq_stats reported; /* counters already added to the engine's stats */
+	char err[256];
+	int failed;
+};
+
+struct inline_ctx {
+	const struct inline_opts *o;
+	struct engine *eng;
+	pthread_mutex_t lock;
+	struct injector *inj;
+	struct worker *w;
+	unsigned n_w;
+	volatile int stop;
+};
+
+/* The kernel's description of the packet the calling worker is judging
+ * (for the reject injector: which bridge port, which MAC). */
+static __thread const struct nfq_meta *cur_meta;
+
+static sw_time now_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (sw_time)ts.tv_sec * SW_USEC_PER_SEC + (sw_time)(ts.tv_nsec / 1000);
+}
+
+/*
+ * engine_io.inject: a reply to the packet being judged leaves through the
+ * bridge port that packet came in on, to the MAC it came from, from the
+ * MAC last seen with the address it impersonates (the PBX's own, so the
+ * reply looks like the PBX's answer), or the port's own MAC if never seen.
+ */
+static int do_inject(void *ud, const packet *orig, const uint8_t *l3, size_t len)
+{
+	struct inline_ctx *ic = ud;
+	const struct nfq_meta *m = cur_meta;
+	uint8_t src_mac[6];
+	int ifindex;
+
+	if (!ic->inj || !m || m->hwaddr_len != 6)
+		return -1;
+	ifindex = (int)(m->physindev ? m->physindev : m->indev);
+	if (!ifindex)
+		return -1;
+	if (inject_lookup(ic->inj, &orig->dst, src_mac) == 1)
+		return inject_send(ic->inj, ifindex, m->hwaddr, src_mac, l3, len);
+	return inject_send(ic->inj, ifindex, m->hwaddr, NULL, l3, len);
+}
+
+static void on_packet(void *ud, packet *p, const struct nfq_meta *m, struct nfq_verdict *v)
+{
+	struct worker *w = ud;
+	struct inline_ctx *ic = w->ic;
+	int r;
+
+	cur_meta = m;
+	pthread_mutex_lock(&ic->lock);
+	r = engine_packet(ic->eng, p);
+	pthread_mutex_unlock(&ic->lock);
+	cur_meta = NULL;
+	if (ic->inj && m->hwaddr_len == 6 && p->ip_v)
+		inject_learn(ic->inj, &p->src, m->hwaddr);
+	if (r & ENGINE_DROP) {
+		v->action = NFQ_DROP;
+	} else if (r & ENGINE_BYPASS) {
+		v->action = NFQ_BYPASS;
+		v->mark = ic->o->cfg->nfq.bypass_mark;
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	while (!w->ic->stop) {
+		if (nfq_queue_poll(w->q, 200, on_packet, w, w->err, sizeof(w->err)) < 0) {
+			w->failed = 1;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* Adds what the queues counted since the last call to the engine's stats. */
+static void report_capture(struct inline_ctx *ic)
+{
+	for (unsigned i = 0; i < ic->n_w; i++) {
+		const struct nfq_stats *s = nfq_queue_stats(ic->w[i].q);
+		struct nfq_stats *r = &ic->w[i].reported;
+		struct engine_capture_counts c = {
+			.packets = s->packets - r->packets,
+			.missed = s->missed - r->missed,
+			.enobufs = s->enobufs - r->enobufs,
+			.verdict_errors = s->verdict_errors - r->verdict_errors,
+			.gso = s->gso - r->gso,
+			.truncated = s->truncated - r->truncated,
+		};
+		*r = *s;
+		engine_capture_counts(ic->eng, &c);
+	}
+}
+
+/*
+ * Reloads the rules: compiled outside the lock (traffic keeps flowing on
+ * the old rules meanwhile), swapped in under it.
+ */
+static void reload(struct inline_ctx *ic)
+{
+	struct detect_load_opts lo = { .cfg = ic->o->cfg, .errs = stderr };
+	unsigned nerr = 0;
+	struct detect_engine *de;
+
+	de = detect_engine_load(ic->o->rules, ic->o->n_rules, &lo, &nerr);
+	pthread_mutex_lock(&ic->lock);
+	if (de && engine_set_rules(ic->eng, de) == 0)
+		fprintf(stderr, "sipwire: rules reloaded: %u rules\n", engine_rule_count(ic->eng));
+	else
+		fprintf(stderr,
+		        "sipwire: rule reload failed (%u error%s): keeping the %u rules running\n",
+		        nerr, nerr == 1 ? "" : "s", engine_rule_count(ic->eng));
+	pthread_mutex_unlock(&ic->lock);
+	detect_engine_free(de);
+}
+
+/*
+ * run-as: switch to an unprivileged user and group, keeping only
+ * CAP_NET_ADMIN (every netlink verdict is checked against it) and
+ * CAP_NET_RAW (reject replies go out of an AF_PACKET socket; opened
+ * already, kept in case of a later reopen).
+ */
+static int drop_privileges(const struct sw_config *cfg)
+{
+	const char *user = cfg->run_as.user, *group = cfg->run_as.group;
+	struct passwd *pw;
+	gid_t gid;
+	cap_t caps;
+	cap_value_t keep[] = { CAP_NET_ADMIN, CAP_NET_RAW };
+
+	if (!user || strcmp(user, "root") == 0)
+		return 0;
+	pw = getpwnam(user);
+	if (!pw) {
+		fprintf(stderr, "sipwire: run-as.user: no user \"%s\"\n", user);
+		return -1;
+	}
+	gid = pw->pw_gid;
+	if (group && strcmp(group, "auto") != 0) {
+		struct group *gr = getgrnam(group);
+		if (!gr) {
+			fprintf(stderr, "sipwire: run-as.group: no group \"%s\"\n", group);
+			return -1;
+		}
+		gid = gr->gr_gid;
+	}
+	if (prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) != 0 || setgroups(1, &gid) != 0 ||
+	    setresgid(gid, gid, gid) != 0 || setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0) {
+		fprintf(stderr, "sipwire: run-as %s: %s\n", user, strerror(errno));
+		return -1;
+	}
+	caps = cap_init();
+	if (!caps || cap_set_flag(caps, CAP_PERMITTED, 2, keep, CAP_SET) != 0 ||
+	    cap_set_flag(caps, CAP_EFFECTIVE, 2, keep, CAP_SET) != 0 || cap_set_proc(caps) != 0) {
+		fprintf(stderr, "sipwire: run-as %s: keeping CAP_NET_ADMIN: %s\n", user,
+		        strerror(errno));
+		if (caps)
+			cap_free(caps);
+		return -1;
+	}
+	cap_free(caps);
+	(void)prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L);
+	log_info("running as %s (uid %u, gid %u) with CAP_NET_ADMIN, CAP_NET_RAW", user,
+	         (unsigned)pw->pw_uid, (unsigned)gid);
+	return 0;
+}
+
+static void print_summary(struct inline_ctx *ic)
+{
+	uint64_t pk = 0, acc = 0, drop = 0, byp = 0, miss = 0, nob = 0;
+	for (unsigned i = 0; i < ic->n_w; i++) {
+		const struct nfq_stats *s = nfq_queue_stats(ic->w[i].q);
+		pk += s->packets;
+		acc += s->accepted;
+		drop += s->dropped;
+		byp += s->bypassed;
+		miss += s->missed;
+		nob += s->enobufs;
+	}
+	fprintf(stderr,
+	        "sipwire: %llu packets: %llu accepted, %llu dropped, %llu offloaded; %llu missed "
+	        "(queue full or lost), %llu socket overflows\n",
+	        (unsigned long long)pk, (unsigned long long)acc, (unsigned long long)drop,
+	        (unsigned long long)byp, (unsigned long long)miss, (unsigned long long)nob);
+}
+
+int inline_run(const struct inline_opts *o)
+{
+	struct inline_ctx ic;
+	struct nfq_opts qo = {
+		.queue_maxlen = o->cfg->nfq.queue_maxlen,
+		.buffer_size = o->cfg->nfq.buffer_size,
+		.batch = o->cfg->nfq.batchcount,
+		.fail_open = o->cfg->nfq.fail_open,
+		.gso = o->cfg->nfq.gso,
+	};
+	struct engine_io io;
+	sigset_t sigs;
+	char err[512];
+	int rc = 0;
+
+	memset(&ic, 0, sizeof(ic));
+	ic.o = o;
+	pthread_mutex_init(&ic.lock, NULL);
+
+	/* Signals are taken by the main thread only (sigtimedwait). */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	ic.eng = engine_create(o->cfg, o->logdir, ENGINE_EVE_APPEND, err, sizeof(err));
+	if (!ic.eng) {
+		fprintf(stderr, "sipwire: %s\n", err);
+		return 1;
+	}
+	if (o->n_rules) {
+		unsigned nerr = 0;
+		if (engine_load_rules(ic.eng, o->rules, o->n_rules, stderr, &nerr) != 0) {
+			fprintf(stderr, "sipwire: %u error%s in the rules\n", nerr, nerr == 1 ? "" : "s");
+			engine_destroy(ic.eng);
+			return 1;
+		}
+	}
+	ic.inj = inject_open(err, sizeof(err));
+	if (!ic.inj)
+		log_warnx("reject replies disabled: %s", err);
+	ic.w = calloc(o->n_queues, sizeof(*ic.w));
+	if (!ic.w) {
+		fprintf(stderr, "sipwire: out of memory\n");
+		rc = 1;
+		goto out;
+	}
+	for (unsigned i = 0; i < o->n_queues; i++) {
+		ic.w[i].ic = &ic;
+		ic.w[i].q = nfq_queue_open(o->queues[i], &qo, err, sizeof(err));
+		if (!ic.w[i].q) {
+			fprintf(stderr, "sipwire: %s\n", err);
+			rc = 1;
+			goto out;
+		}
+		ic.n_w++;
+	}
+	if (drop_privileges(o->cfg) != 0) {
+		rc = 1;
+		goto out;
+	}
+	io.inject = do_inject;
+	io.ud = &ic;
+	engine_set_inline(ic.eng, &io);
+
+	for (unsigned i = 0; i < ic.n_w; i++) {
+		if (pthread_create(&ic.w[i].th, NULL, worker_main, &ic.w[i]) != 0) {
+			fprintf(stderr, "sipwire: cannot start a worker thread\n");
+			ic.stop = 1;
+			rc = 1;
+			goto join;
+		}
+		ic.w[i].started = 1;
+	}
+	fprintf(stderr, "sipwire: inline on %u queue%s, %u rules\n", ic.n_w, ic.n_w == 1 ? "" : "s",
+	        engine_rule_count(ic.eng));
+
+	while (!ic.stop) {
+		struct timespec one = { 1, 0 };
+		int sig = sigtimedwait(&sigs, NULL, &one);
+		if (sig == SIGINT || sig == SIGTERM) {
+			ic.stop = 1;
+			break;
+		}
+		if (sig == SIGHUP)
+			reload(&ic);
+		pthread_mutex_lock(&ic.lock);
+		if (sig == SIGHUP && engine_reopen_logs(ic.eng) != 0)
+			log_warn("cannot reopen the EVE log");
+		report_capture(&ic);
+		engine_tick(ic.eng, now_usec());
+		engine_flush(ic.eng);
+		pthread_mutex_unlock(&ic.lock);
+		for (unsigned i = 0; i < ic.n_w; i++)
+			if (ic.w[i].failed) {
+				ic.stop = 1;
+				rc = 1;
+			}
+	}
+join:
+	for (unsigned i = 0; i < ic.n_w; i++) {
+		if (ic.w[i].started)
+			pthread_join(ic.w[i].th, NULL);
+		if (ic.w[i].failed)
+			fprintf(stderr, "sipwire: %s\n", ic.w[i].err);
+	}
+	report_capture(&ic);
+	print_summary(&ic);
+out:
+	/* Unbind first: from here the kernel passes packets (--queue-bypass). */
+	for (unsigned i = 0; i < ic.n_w; i++)
+		nfq_queue_close(ic.w[i].q);
+	engine_finish(ic.eng);
+	if (engine_write_errors(ic.eng)) {
+		fprintf(stderr, "sipwire: %llu EVE write errors (disk full?)\n",
+		        engine_write_errors(ic.eng));
+		rc = 1;
+	}
+	engine_destroy(ic.eng);
+	inject_close(ic.inj);
+	free(ic.w);
+	pthread_mutex_destroy(&ic.lock);
+	return rc;
+}
