@@ -168,7 +168,7 @@ static void reload(struct inline_ctx *ic)
  * CAP_NET_RAW (reject replies go out of an AF_PACKET socket; opened
  * already, kept in case of a later reopen).
  */
-static int drop_privileges(const struct sw_config *cfg)
+static int drop_privileges(const struct sw_config *cfg, const char *logdir)
 {
 	const char *user = cfg->run_as.user, *group = cfg->run_as.group;
 	struct passwd *pw;
@@ -191,6 +191,14 @@ static int drop_privileges(const struct sw_config *cfg)
 			return -1;
 		}
 		gid = gr->gr_gid;
+	}
+	/* The EVE file was opened as root: hand it over so that SIGHUP can
+	 * reopen it after rotation. */
+	if (cfg->outputs.eve.enabled) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", logdir, cfg->outputs.eve.filename);
+		if (chown(path, pw->pw_uid, gid) != 0)
+			log_warn("%s: cannot hand the EVE file to %s", path, user);
 	}
 	if (prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) != 0 || setgroups(1, &gid) != 0 ||
 	    setresgid(gid, gid, gid) != 0 || setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0) {
@@ -290,7 +298,7 @@ int inline_run(const struct inline_opts *o)
 		}
 		ic.n_w++;
 	}
-	if (drop_privileges(o->cfg) != 0) {
+	if (drop_privileges(o->cfg, o->logdir) != 0) {
 		rc = 1;
 		goto out;
 	}
