@@ -63,6 +63,9 @@ struct engine {
 	uint32_t reject_n;        /* ... and the replies sent in it */
 	sw_time overload_logged;  /* last overload anomaly written (one per second) */
 	uint64_t overload_unlogged; /* packets over a cap since then */
+	struct flow **byp;        /* offloaded flows (flow->byp_idx indexes this) */
+	uint32_t n_byp, cap_byp;
+	sw_time next_byp_check;
 	uint8_t in_msg;           /* inside sip_state_message(): collect its anomalies */
 	uint8_t n_msg_anom;
 	uint16_t msg_anom[SIP_MAX_ANOM + SDP_MAX_ANOM + 8];
@@ -527,9 +530,66 @@ static void media_offload(struct engine *e, packet *p, struct flow *f, int ssrc_
 	if (f->pkts[0] + f->pkts[1] < e->cfg->ips.media_offload_after ||
 	    rtp_source_state(e, p, f) != 1 || f->rtp_src_state[(p->dir & 1) ^ 1] == 2)
 		return;
+	if (e->n_byp == e->cap_byp) {
+		uint32_t cap = e->cap_byp ? e->cap_byp * 2 : 64;
+		struct flow **n = realloc(e->byp, cap * sizeof(*n));
+		if (!n)
+			return; /* not offloaded: inspected as before */
+		e->byp = n;
+		e->cap_byp = cap;
+	}
+	f->byp_idx = e->n_byp;
+	e->byp[e->n_byp++] = f;
 	f->bypassed = 1;
 	e->verdict_bypass = 1;
 	e->st.bypassed_flows++;
+}
+
+/* f leaves the table: out of the offloaded list. */
+static void byp_unlink(struct engine *e, struct flow *f)
+{
+	uint32_t i = f->byp_idx;
+	if (i >= e->n_byp || e->byp[i] != f)
+		return;
+	e->byp[i] = e->byp[--e->n_byp];
+	e->byp[i]->byp_idx = i;
+}
+
+/*
+ * Every 10 s: an offloaded flow whose call has ended is forgotten by the
+ * kernel (so the same ports later are inspected again) and ends here; one
+ * whose connection the kernel still forwards stays (and keeps its call
+ * from idling out); one the kernel has dropped has ended.
+ */
+#define BYP_CHECK_USEC (10 * SW_USEC_PER_SEC)
+static void byp_check(struct engine *e)
+{
+	if (!e->n_byp || e->now < e->next_byp_check)
+		return;
+	e->next_byp_check = e->now + BYP_CHECK_USEC;
+	for (uint32_t i = e->n_byp; i-- > 0;) {
+		struct flow *f = e->byp[i];
+		uint64_t pkts = 0, bytes = 0;
+		int counted = 0, alive = -1, live = sip_state_dialog_live(e->sip, f->dialog_id);
+		if (e->io.flow_alive)
+			alive = e->io.flow_alive(e->io.ud, &f->key, &pkts, &bytes, &counted);
+		if (counted) {
+			uint64_t seen_p = f->pkts[0] + f->pkts[1], seen_b = f->bytes[0] + f->bytes[1];
+			f->byp_counted = 1;
+			f->byp_pkts = pkts > seen_p ? pkts - seen_p : 0;
+			f->byp_bytes = bytes > seen_b ? bytes - seen_b : 0;
+		}
+		if (!live) {
+			if (e->io.flow_forget)
+				e->io.flow_forget(e->io.ud, &f->key);
+			flow_remove(e->ft, f, FLOW_END_FORCED);
+		} else if (alive == 1) {
+			flow_touch(e->ft, f, e->now);
+			sip_state_media_activity(e->sip, f->dialog_id, e->now);
+		} else if (alive == 0) {
+			flow_remove(e->ft, f, FLOW_END_TIMEOUT);
+		}
+	}
 }
 
 static void handle_media(struct engine *e, packet *p, struct flow *f)
@@ -711,6 +771,8 @@ static void on_stream_gap(void *ud, struct flow *f, int dir, uint32_t gap_len)
 static void on_flow_end(void *ud, struct flow *f, enum flow_end_reason why)
 {
 	struct engine *e = ud;
+	if (f->bypassed)
+		byp_unlink(e, f);
 	eve_write_flow(&e->eve, f, why, e->now);
 	stream_tcp_flow_free(e->stream, f);
 	sip_frame_flow_free(e->framer, f);
@@ -771,8 +833,11 @@ static void write_stats(struct engine *e)
 	eve_write_stats(&e->eve, &s);
 }
 
+static void byp_check(struct engine *e);
+
 static void run_timers(struct engine *e)
 {
+	byp_check(e);
 	flow_timeout_sweep(e->ft, e->now);
 	defrag_timeout(e->df, e->now);
 	sip_state_tick(e->sip, e->now);
@@ -1239,6 +1304,7 @@ void engine_destroy(struct engine *e)
 	block_table_free(e->blocks);
 	xbits_table_free(e->xbits);
 	free(e->hdrs);
+	free(e->byp);
 	eve_close(&e->eve);
 	free(e);
 }

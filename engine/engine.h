@@ -17,6 +17,7 @@
 
 struct sw_config;
 struct engine;
+struct flow_key;
 
 /*
  * Builds an engine from cfg (which must outlive it), writing EVE into
@@ -48,6 +49,16 @@ struct engine_io {
 	 * sender. 0 when sent.
 	 */
 	int (*inject)(void *ud, const packet *orig, const uint8_t *l3, size_t len);
+	/*
+	 * Offloaded flows, which the engine no longer sees: is the kernel still
+	 * forwarding flow key k (1 yes, with the packets and bytes it counted
+	 * when *counted is set; 0 no; -1 cannot tell), and forget k (its call
+	 * ended: a new flow on the same addresses and ports must come to the
+	 * queue again). NULL: offloaded flows simply time out.
+	 */
+	int (*flow_alive)(void *ud, const struct flow_key *k, uint64_t *pkts, uint64_t *bytes,
+	                  int *counted);
+	void (*flow_forget)(void *ud, const struct flow_key *k);
 	void *ud;
 };
 /*

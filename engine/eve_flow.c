@@ -78,8 +78,18 @@ void eve_write_flow(struct eve *e, const struct flow *f, enum flow_end_reason wh
 		json_set_str(j, "state", f->pkts[1] ? "established" : "new");
 	json_set_str(j, "reason", reason_name(why));
 	json_set_bool(j, "alerted", f->alerted);
-	if (f->bypassed) /* counters stop at the offload (Suricata: "capture" bypass) */
+	if (f->bypassed) {
+		/* The counters above stop at the offload (Suricata: "capture"
+		 * bypass); what the kernel forwarded after it, when conntrack
+		 * accounting tells. */
 		json_set_str(j, "bypass", "capture");
+		if (f->byp_counted) {
+			json_open_object(j, "bypassed");
+			json_set_uint(j, "pkts", f->byp_pkts);
+			json_set_uint(j, "bytes", f->byp_bytes);
+			json_close_object(j);
+		}
+	}
 	if (f->app == FLOW_APP_SIP)
 		json_set_uint(j, "sip_transactions", f->tx_count);
 	if (f->dialog_id) {

@@ -275,6 +275,21 @@ void flow_timeout_sweep(struct flow_table *ft, sw_time now)
 	}
 }
 
+void flow_touch(struct flow_table *ft, struct flow *f, sw_time now)
+{
+	if (now > f->last_ts)
+		f->last_ts = now;
+	lru_unlink(ft, f);
+	lru_push_head(ft, f);
+}
+
+void flow_remove(struct flow_table *ft, struct flow *f, enum flow_end_reason why)
+{
+	if (why == FLOW_END_TIMEOUT)
+		ft->st.timed_out++;
+	flow_end(ft, f, why);
+}
+
 const struct flow_stats *flow_table_stats(const struct flow_table *ft)
 {
 	return &ft->st;

@@ -38,6 +38,9 @@ struct flow {
 	uint8_t app_probed;     /* probing done (decided app or gave up) */
 	uint8_t alerted;
 	uint8_t bypassed;       /* inline: handed to the kernel (media offload) */
+	uint8_t byp_counted;    /* byp_pkts/bytes known (conntrack accounting) */
+	uint32_t byp_idx;       /* index in the engine's list of offloaded flows */
+	uint64_t byp_pkts, byp_bytes; /* forwarded by the kernel after the offload */
 	uint8_t tcp_state;      /* owned by stream_tcp */
 	uint32_t tx_count;      /* SIP transactions seen on this flow */
 	uint64_t flowbits;      /* rule flowbits (detect_bits.c) */
@@ -94,6 +97,11 @@ struct flow *flow_handle_packet(struct flow_table *ft, packet *p);
 /* Ends flows idle past their timeout at packet time now. */
 void flow_timeout_sweep(struct flow_table *ft, sw_time now);
 const struct flow_stats *flow_table_stats(const struct flow_table *ft);
+/* f is known to be active at now without a packet (offloaded to the
+ * kernel): it does not time out yet. */
+void flow_touch(struct flow_table *ft, struct flow *f, sw_time now);
+/* Ends f now (its end callback runs). */
+void flow_remove(struct flow_table *ft, struct flow *f, enum flow_end_reason why);
 
 /* Reverse direction lookup helpers for media expectations: 1 if found. */
 struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *k, int *dir);

@@ -26,6 +26,8 @@
 
 #include "capture_nfq.h"
 #include "config.h"
+#include "conntrack.h"
+#include "flow.h"
 #include "detect_engine.h"
 #include "engine.h"
 #include "inject.h"
@@ -49,6 +51,7 @@ struct inline_ctx {
 	struct engine *eng;
 	pthread_mutex_t lock;
 	struct injector *inj;
+	struct ct_handle *ct;      /* offloaded flows' connections (engine timers, under lock) */
 	struct worker *w;
 	unsigned n_w;
 	volatile int stop;
@@ -86,6 +89,49 @@ static int do_inject(void *ud, const packet *orig, const uint8_t *l3, size_t len
 	if (inject_lookup(ic->inj, &orig->dst, src_mac) == 1)
 		return inject_send(ic->inj, ifindex, m->hwaddr, src_mac, l3, len);
 	return inject_send(ic->inj, ifindex, m->hwaddr, NULL, l3, len);
+}
+
+static void ct_tuple_of(struct ct_tuple *t, const struct flow_key *k)
+{
+	t->src = k->src;
+	t->dst = k->dst;
+	t->sport = k->sport;
+	t->dport = k->dport;
+	t->proto = k->proto;
+}
+
+/* engine_io.flow_alive: the kernel still forwards an offloaded flow while
+ * its connection is in the conntrack table (it expires some time after
+ * the last packet: net.netfilter.nf_conntrack_udp_timeout_stream). */
+static int ct_alive(void *ud, const struct flow_key *k, uint64_t *pkts, uint64_t *bytes,
+                    int *counted)
+{
+	struct inline_ctx *ic = ud;
+	struct ct_tuple t;
+	struct ct_info info;
+	int r;
+	if (!ic->ct)
+		return -1;
+	ct_tuple_of(&t, k);
+	r = ct_get(ic->ct, &t, &info);
+	if (r == 1 && info.have_counters) {
+		*pkts = info.pkts;
+		*bytes = info.bytes;
+		*counted = 1;
+	}
+	return r;
+}
+
+/* engine_io.flow_forget: the call ended; the connection (and its bypass
+ * mark) goes, so a new flow on the same ports is queued again. */
+static void ct_forget(void *ud, const struct flow_key *k)
+{
+	struct inline_ctx *ic = ud;
+	struct ct_tuple t;
+	if (!ic->ct)
+		return;
+	ct_tuple_of(&t, k);
+	(void)ct_delete(ic->ct, &t);
 }
 
 static void on_packet(void *ud, packet *p, const struct nfq_meta *m, struct nfq_verdict *v)
@@ -282,6 +328,11 @@ int inline_run(const struct inline_opts *o)
 	ic.inj = inject_open(err, sizeof(err));
 	if (!ic.inj)
 		log_warnx("reject replies disabled: %s", err);
+	if (o->cfg->ips.media_offload && o->cfg->nfq.bypass_mark) {
+		ic.ct = ct_open(err, sizeof(err));
+		if (!ic.ct)
+			log_warnx("offloaded flows will simply time out: %s", err);
+	}
 	ic.w = calloc(o->n_queues, sizeof(*ic.w));
 	if (!ic.w) {
 		fprintf(stderr, "sipwire: out of memory\n");
@@ -302,7 +353,10 @@ int inline_run(const struct inline_opts *o)
 		rc = 1;
 		goto out;
 	}
+	memset(&io, 0, sizeof(io));
 	io.inject = do_inject;
+	io.flow_alive = ct_alive;
+	io.flow_forget = ct_forget;
 	io.ud = &ic;
 	engine_set_inline(ic.eng, &io);
 
@@ -361,6 +415,7 @@ out:
 	}
 	engine_destroy(ic.eng);
 	inject_close(ic.inj);
+	ct_close(ic.ct);
 	free(ic.w);
 	pthread_mutex_destroy(&ic.lock);
 	return rc;

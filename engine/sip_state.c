@@ -215,13 +215,8 @@ int sip_state_media_lookup(struct sip_state *s, const sw_addr *addr, uint16_t po
 	return 1;
 }
 
-void sip_state_media_packet(struct sip_state *s, uint64_t dialog_id, unsigned media_index,
-                            int is_rtcp, int party, uint32_t len, sw_time ts)
+static void media_activity(struct sip_state *s, struct dialog *d, sw_time ts)
 {
-	struct dialog *d = dialog_by_id(s, dialog_id);
-	party = party ? 1 : 0;
-	if (!d)
-		return;
 	if (ts > d->last_activity) {
 		d->last_activity = ts;
 		/* A confirmed dialog's idle timer restarts with media: keep the
@@ -232,6 +227,29 @@ void sip_state_media_packet(struct sip_state *s, uint64_t dialog_id, unsigned me
 			dl_push(&s->dlg_confirmed, &d->tnode);
 		}
 	}
+}
+
+int sip_state_dialog_live(struct sip_state *s, uint64_t dialog_id)
+{
+	struct dialog *d = dialog_by_id(s, dialog_id);
+	return d && d->state != DLG_TERMINATED;
+}
+
+void sip_state_media_activity(struct sip_state *s, uint64_t dialog_id, sw_time ts)
+{
+	struct dialog *d = dialog_by_id(s, dialog_id);
+	if (d)
+		media_activity(s, d, ts);
+}
+
+void sip_state_media_packet(struct sip_state *s, uint64_t dialog_id, unsigned media_index,
+                            int is_rtcp, int party, uint32_t len, sw_time ts)
+{
+	struct dialog *d = dialog_by_id(s, dialog_id);
+	party = party ? 1 : 0;
+	if (!d)
+		return;
+	media_activity(s, d, ts);
 	for (unsigned i = 0; i < d->n_m; i++) {
 		if (d->m[i].index == media_index) {
 			if (is_rtcp) {

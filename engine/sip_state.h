@@ -227,6 +227,15 @@ uint32_t sip_state_media_epoch(const struct sip_state *s);
 void sip_state_media_packet(struct sip_state *s, uint64_t dialog_id, unsigned media_index,
                             int is_rtcp, int party, uint32_t len, sw_time ts);
 
+/* 1 if dialog_id is tracked and not terminated. */
+int sip_state_dialog_live(struct sip_state *s, uint64_t dialog_id);
+/*
+ * Media of dialog_id is known to flow at ts without sipwire seeing it (an
+ * offloaded flow the kernel still forwards): the dialog's idle timer
+ * restarts as it would with a media packet, without counting one.
+ */
+void sip_state_media_activity(struct sip_state *s, uint64_t dialog_id, sw_time ts);
+
 const struct sip_state_stats *sip_state_get_stats(const struct sip_state *s);
 
 const char *sip_txn_state_name(int st);
