@@ -33,9 +33,13 @@
 #
 # Environment:
 #   LAB_DIR       state directory (default /tmp/sw-lab): kamailio.cfg, logs, pids
-#   LAB_NFQUEUE   unset: a plain bridge. A number N: bridged IPv4 goes to
-#                 NFQUEUE N (see sipwire_hook below)
-#   LAB_NFQUEUE_OPTS  extra NFQUEUE target options (default --queue-bypass)
+#   LAB_NFQUEUE   unset: a plain bridge. A number N: br0 gets the rules of
+#                 a deployment, from tools/sipwire-bridge.sh up --queue N
+#                 (bridged SIP and RTP go to NFQUEUE N; see sipwire_hook)
+#   LAB_BRIDGE_OPTS  more sipwire-bridge.sh options with LAB_NFQUEUE, e.g.
+#                 "--no-bypass" (fail-closed), "--all" (every bridged packet),
+#                 "--rtp-ports 6000:6010" (SIPp's media ports); default
+#                 none (see tools/sipwire-bridge.sh -h)
 #   LAB_WRONGPW   401 (default) or 403: the PBX's answer to a wrong password
 set -eu
 
@@ -134,14 +138,21 @@ veth() {
 }
 
 # The hook for sipwire's inline mode. A plain bridge by default; with
-# LAB_NFQUEUE=N, bridged IPv4 packets in both directions go to NFQUEUE N
-# (br_netfilter hands bridged traffic to iptables' FORWARD chain because
-# bridge-nf-call-iptables is 1 here; the nftables queue statement does not
-# work on these kernels, see TESTING.md).
+# LAB_NFQUEUE=N, the deployment tool installs on the lab's br0 (which it
+# reuses, out0 and in0 as they are) exactly what it installs in front of a
+# real PBX: br_netfilter sysctls, and iptables/ip6tables chain SIPWIRE
+# jumped to from FORWARD for bridged packets, queueing SIP and RTP to
+# NFQUEUE N with --queue-bypass unless LAB_BRIDGE_OPTS says otherwise (the
+# nftables queue statement does not work on these kernels, see TESTING.md).
+# `down` deletes the namespace, rules with it.
 sipwire_hook() {
 	[ -n "${LAB_NFQUEUE:-}" ] || return 0
-	nsx sipwire iptables -A FORWARD -m physdev --physdev-is-bridged \
-		-j NFQUEUE --queue-num "$LAB_NFQUEUE" ${LAB_NFQUEUE_OPTS---queue-bypass}
+	[ -z "${LAB_NFQUEUE_OPTS+x}" ] ||
+		die "LAB_NFQUEUE_OPTS is gone: use LAB_BRIDGE_OPTS (e.g. --no-bypass for no --queue-bypass)"
+	# LAB_BRIDGE_OPTS is a list of options: split on purpose
+	# shellcheck disable=SC2086
+	"$(dirname "${BASH_SOURCE[0]}")/sipwire-bridge.sh" up --netns "${PREFIX}sipwire" \
+		--bridge br0 --queue "$LAB_NFQUEUE" ${LAB_BRIDGE_OPTS:-} >/dev/null
 }
 
 kamailio_modules() {
