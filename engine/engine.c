@@ -208,7 +208,8 @@ static void flush_packet_anomalies(struct engine *e, packet *p)
  */
 static void send_reject(struct engine *e, const struct det_msg *m)
 {
-	uint8_t buf[4096];
+	/* Replies go out unfragmented: at most an Ethernet MTU. */
+	uint8_t buf[1500];
 	const packet *p = e->cur;
 	size_t n = 0;
 	uint64_t *ok = NULL;
@@ -444,7 +445,13 @@ static void sip_message_parsed(struct engine *e, struct flow *f, int dir, const 
 		dm.anom = e->msg_anom;
 		dm.n_anom = e->n_msg_anom;
 		dm.ts = ctx.ts;
+		uint8_t dropped_before = e->verdict_drop;
 		run_detect(e, &dm);
+		/* A dropped message never reaches its destination: what it
+		 * opened (a transaction, a call) ends now as "dropped" rather
+		 * than waiting for an answer that cannot come. */
+		if (e->verdict_drop && !dropped_before)
+			sip_state_dropped(e->sip, ctx.ts);
 	}
 }
 

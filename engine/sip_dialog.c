@@ -345,6 +345,12 @@ static void terminate(struct sip_state *s, struct dialog *d, const char *end, sw
 	set_list(s, d, DL_ENDED, ts);
 }
 
+void dialog_dropped(struct sip_state *s, struct dialog *d, sw_time ts)
+{
+	if (d->state != DLG_TERMINATED)
+		terminate(s, d, "dropped", ts, BY_NONE);
+}
+
 static int needs_dialog(int method)
 {
 	switch (method) {
@@ -380,6 +386,7 @@ void dialog_request(struct sip_state *s, const struct sip_msg *m, const struct s
 			d->ended_by = BY_NONE;
 			d->invite_cseq = m->cseq.num;
 			set_list(s, d, DL_EARLY, ctx->ts);
+			s->msg_dialog = d;
 			/* The retry of a challenged INVITE carries the account. */
 			if (m->authz.present && !d->acct_key) {
 				count_call(s, d, -1);
@@ -390,6 +397,7 @@ void dialog_request(struct sip_state *s, const struct sip_msg *m, const struct s
 			d = create(s, m, ctx);
 			if (!d)
 				return;
+			s->msg_dialog = d;
 		}
 		if (!res->retransmission) {
 			res->calls_by_src = cmap_get(&s->calls, ss_key_addr('s', &ctx->src));

@@ -146,6 +146,8 @@ void sip_state_message(struct sip_state *s, const struct sip_msg *m,
 	struct txn *t;
 
 	memset(res, 0, sizeof(*res));
+	s->msg_txn = NULL;
+	s->msg_dialog = NULL;
 	if (ctx->ts > s->now)
 		s->now = ctx->ts;
 	/* Without Call-ID and CSeq nothing can be matched: counted by the parser's anomalies. */
@@ -188,6 +190,18 @@ void sip_state_message(struct sip_state *s, const struct sip_msg *m,
 	}
 	if (t)
 		res->txn_state = t->state;
+}
+
+void sip_state_dropped(struct sip_state *s, sw_time ts)
+{
+	struct txn *t = s->msg_txn;
+	struct dialog *d = s->msg_dialog;
+	s->msg_txn = NULL;
+	s->msg_dialog = NULL;
+	if (t && !t->written)
+		txn_write(s, t, "dropped");
+	if (d)
+		dialog_dropped(s, d, ts);
 }
 
 void sip_state_tick(struct sip_state *s, sw_time now)

@@ -201,6 +201,15 @@ void sip_state_message(struct sip_state *s, const struct sip_msg *m,
                        const struct sdp_session *sdp, const struct sip_msg_ctx *ctx,
                        struct sip_msg_result *res);
 
+/*
+ * The message of the last sip_state_message() call was dropped (inline: it
+ * never reached its destination): the transaction it opened is written
+ * with end "dropped" (its answer will never come), and the call an initial
+ * INVITE opened ends, "dropped", no longer counted as a call in progress.
+ * Nothing else the message did is undone. Call it before the next message.
+ */
+void sip_state_dropped(struct sip_state *s, sw_time ts);
+
 /* Expires transactions, dialogs, registrations and media at packet time now. */
 void sip_state_tick(struct sip_state *s, sw_time now);
 

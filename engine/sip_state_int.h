@@ -214,6 +214,9 @@ uint64_t ss_key_str(char kind, sw_str s);
 
 struct sip_state {
 	struct sip_state_cfg cfg;
+	/* What the current sip_state_message() call opened (for sip_state_dropped()). */
+	struct txn *msg_txn;
+	struct dialog *msg_dialog;
 	const struct sip_state_hooks *hooks;
 	void *ud;
 	sw_time now;
@@ -269,6 +272,8 @@ void dialog_response(struct sip_state *s, const struct sip_msg *m,
                      const struct sdp_session *sdp, const struct sip_msg_ctx *ctx,
                      struct txn *t, struct sip_msg_result *res);
 struct dialog *dialog_by_id(struct sip_state *s, uint64_t id);
+/* The INVITE that opened d was dropped inline: the call ends, "dropped". */
+void dialog_dropped(struct sip_state *s, struct dialog *d, sw_time ts);
 void dialog_tick(struct sip_state *s);
 void dialog_free_all(struct sip_state *s);
 

@@ -305,6 +305,7 @@ struct txn *txn_request(struct sip_state *s, const struct sip_msg *m, const stru
 	t = create(s, m, ctx, key, h);
 	if (!t)
 		return NULL;
+	s->msg_txn = t;
 	if (m->method_id == SIP_M_ACK)
 		s->st.acks_2xx++;
 	res->txn_id = t->id;

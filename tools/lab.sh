@@ -33,6 +33,8 @@
 #
 # Environment:
 #   LAB_DIR       state directory (default /tmp/sw-lab): kamailio.cfg, logs, pids
+#   LAB_PREFIX    namespace name prefix (default sw-): two labs with
+#                 different prefixes and LAB_DIRs can run at once
 #   LAB_NFQUEUE   unset: a plain bridge. A number N: br0 gets the rules of
 #                 a deployment, from tools/sipwire-bridge.sh up --queue N
 #                 (bridged SIP and RTP go to NFQUEUE N; see sipwire_hook)
@@ -44,7 +46,9 @@
 set -eu
 
 LAB_DIR=${LAB_DIR:-/tmp/sw-lab}
-PREFIX=sw-
+# Namespace names are $PREFIX<node>; a test gives its own prefix so that
+# labs of different tests (or a test and the benchmark) never meet.
+PREFIX=${LAB_PREFIX:-sw-}
 PBX_IP=192.0.2.5
 REALM=sipwire.test
 
@@ -81,8 +85,15 @@ nsx() { # node cmd...: run cmd in the node's namespace
 	ip netns exec "$PREFIX$n" "$@"
 }
 
+# This lab's namespaces: exactly $PREFIX<node> for the lab's nodes (not
+# every name starting with the prefix: another lab's prefix may extend it).
 lab_namespaces() {
-	ip netns list 2>/dev/null | awk -v p="$PREFIX" 'index($1, p) == 1 {print $1}'
+	local n have
+	have=$(ip netns list 2>/dev/null | awk '{print $1}')
+	for n in $NODES; do
+		printf '%s\n' "$have" | grep -qx -- "$PREFIX$n" && echo "$PREFIX$n"
+	done
+	return 0
 }
 
 # Ends every process inside the lab's namespaces (each one was started in
