@@ -67,7 +67,7 @@ help:
 # Always copied: after `make test SAN=1`, a plain `make` must put the
 # release binary back even though the sanitizer one is newer.
 sipwire: $(BUILD)/sipwire
-	$(Q)cp $< $@
+	$(Q)cp $< $@.tmp && mv -f $@.tmp $@
 
 $(LIB): $(LIB_OBJ)
 	@echo "  AR      $@"
