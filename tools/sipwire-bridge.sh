@@ -17,7 +17,7 @@
 #   4. installs, in the filter table of iptables and ip6tables, a chain
 #      SIPWIRE and one jump to it at position 1 of FORWARD:
 #
-#      -A FORWARD -m physdev --physdev-is-bridged -m comment --comment sipwire -j SIPWIRE
+#      -A FORWARD -i BRIDGE -m physdev --physdev-is-bridged -m comment --comment sipwire -j SIPWIRE
 #      -A SIPWIRE -m connmark --mark B/B -j ACCEPT
 #      -A SIPWIRE -m mark --mark B/B -j CONNMARK --save-mark --nfmask B --ctmask B
 #      -A SIPWIRE -m mark --mark B/B -j ACCEPT
@@ -97,7 +97,6 @@ set -u
 PROG=sipwire-bridge
 CHAIN=SIPWIRE
 COMMENT=sipwire
-JUMP="-m physdev --physdev-is-bridged -m comment --comment $COMMENT -j $CHAIN"
 
 die() {
 	echo "$PROG: $*" >&2
@@ -255,6 +254,10 @@ setting() {
 }
 
 BRIDGE=$(setting bridge SIPWIRE_BRIDGE BRIDGE br0)
+# Only this bridge's packets (-i: bridged packets enter FORWARD with the
+# bridge as their device): other bridges on the host (docker0, virbr0...)
+# are left alone.
+JUMP="-i $BRIDGE -m physdev --physdev-is-bridged -m comment --comment $COMMENT -j $CHAIN"
 PORTS=$(opt ports SIPWIRE_PORTS) || PORTS=""
 # --queue and --queues exclude each other; flags win over the environment
 if [ -n "${FLAG[queue]+x}${FLAG[queues]+x}" ]; then

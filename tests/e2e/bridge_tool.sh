@@ -108,7 +108,7 @@ counter() {
 
 expected_chain() { # the chain as documented, with the given NFQUEUE target
 	cat <<-EOF
-		-A FORWARD -m physdev --physdev-is-bridged -m comment --comment sipwire -j SIPWIRE
+		-A FORWARD -i br0 -m physdev --physdev-is-bridged -m comment --comment sipwire -j SIPWIRE
 		-A SIPWIRE -m connmark --mark $MARK/$MARK -j ACCEPT
 		-A SIPWIRE -m mark --mark $MARK/$MARK -j CONNMARK --save-mark --nfmask $MARK --ctmask $MARK
 		-A SIPWIRE -m mark --mark $MARK/$MARK -j ACCEPT
@@ -143,7 +143,7 @@ for f in iptables ip6tables; do
 	diff <(expected_chain "--queue-num 0 --queue-bypass") <(save $f | grep -vxF -- "$ADMIN_RULE") >"$W/diff" 2>&1
 	check "$f: chain and jump exactly once, as documented" $? "$(cat "$W/diff")"
 done
-[ "$(save iptables | head -1)" = "-A FORWARD -m physdev --physdev-is-bridged -m comment --comment sipwire -j SIPWIRE" ] &&
+[ "$(save iptables | head -1)" = "-A FORWARD -i br0 -m physdev --physdev-is-bridged -m comment --comment sipwire -j SIPWIRE" ] &&
 	save iptables | grep -qxF -- "$ADMIN_RULE"
 check "the jump is FORWARD rule 1, the administrator's rule is kept" $? "$(save iptables)"
 v4=$(ip netns exec "$NBR" sysctl -n net.bridge.bridge-nf-call-iptables)
