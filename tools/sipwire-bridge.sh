@@ -526,6 +526,14 @@ up() {
 	done
 	# up --no-ipv6 after an up with IPv6: the IPv6 rules go
 	[ "$IPV6" = 1 ] || rules_down ip6tables || die "ip6tables: cannot remove chain $CHAIN$WHERE"
+	# Connection byte/packet accounting, so that sipwire can report what the
+	# kernel forwarded of a flow after offloading it (flow records'
+	# "bypassed"). Exists once the connmark rules loaded conntrack; harmless
+	# to leave on (a few bytes per connection).
+	if [ "$MARK" != 0x0 ] && [ "$(sysctl_get net.netfilter.nf_conntrack_acct)" = 0 ]; then
+		nsx sysctl -qw net.netfilter.nf_conntrack_acct=1 >/dev/null 2>&1 ||
+			warn "cannot enable net.netfilter.nf_conntrack_acct: offloaded flows' counts unknown"
+	fi
 	ST[QUEUE]=$Q1 ST[QUEUES]=$QN ST[SIP_PORTS]=$SIP_PORTS ST[RTP_PORTS]=$RTP_PORTS
 	ST[ALL]=$ALL ST[MARK]=$MARK ST[BYPASS]=$BYPASS ST[IPV6]=$IPV6 ST[UP]=1
 	save_state
