@@ -292,7 +292,7 @@ sipp_bg() {
 	rm -f "$W/$name.rc" "$W/$name.tpid"
 	(
 		cd "$W" || exit 1
-		timeout -s USR1 -k 5 "$t" ip netns exec "$PREFIX$node" sipp -nostdin -trace_stat -stf "$W/$name.csv" \
+		timeout -s USR1 -k 5 "$t" ip netns exec "$PREFIX$node" sipp -nostdin -trace_stat -stf "$W/$name.csv" -fd 1 \
 			-trace_err -error_file "$W/$name.errors" "$@" </dev/null >"$W/$name.log" 2>&1 &
 		echo $! >"$W/$name.tpid"
 		wait $!
