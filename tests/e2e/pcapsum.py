@@ -32,7 +32,10 @@ def header(text, name, compact):
     return "-"
 
 
-def summarize(path, out):
+def udp_packets(path):
+    """Yields (time, src, sport, dst, dport, payload) for each UDP/IPv4
+    packet of the pcap file (a capture still being written is read up to
+    its last whole record)."""
     with open(path, "rb") as f:
         data = f.read()
     if len(data) < 24:
@@ -49,6 +52,8 @@ def summarize(path, out):
     off = 24
     while off + 16 <= len(data):
         sec, frac, caplen, _ = struct.unpack(endian + "IIII", data[off:off + 16])
+        if off + 16 + caplen > len(data):
+            break
         pkt = data[off + 16:off + 16 + caplen]
         off += 16 + caplen
         if linktype == LINKTYPE_ETHERNET:
@@ -74,29 +79,40 @@ def summarize(path, out):
         ihl = (ip[0] & 0x0F) * 4
         if ip[9] != 17 or struct.unpack("!H", ip[6:8])[0] & 0x1FFF:
             continue
-        src = "%d.%d.%d.%d" % tuple(ip[12:16])
-        dst = "%d.%d.%d.%d" % tuple(ip[16:20])
         udp = ip[ihl:]
         if len(udp) < 8:
             continue
         sport, dport = struct.unpack("!HH", udp[0:4])
-        payload = udp[8:]
+        t = "%d.%06d" % (sec, frac // 1000 if nano else frac)
+        yield (t, "%d.%d.%d.%d" % tuple(ip[12:16]), sport,
+               "%d.%d.%d.%d" % tuple(ip[16:20]), dport, udp[8:])
+
+
+def sip_start(text):
+    """("REQ", method) or ("RESP", code) for a SIP message, else None."""
+    first = text.split("\r\n", 1)[0]
+    parts = first.split(" ")
+    if first.startswith("SIP/2.0 ") and len(parts) >= 2:
+        return "RESP", parts[1]
+    if len(parts) == 3 and parts[2] == "SIP/2.0" and parts[0].isupper():
+        return "REQ", parts[0]
+    return None
+
+
+def summarize(path, out):
+    for t, src, sport, dst, dport, payload in udp_packets(path):
         kind, what, callid, cseq, ua = "UDP", "-", "-", "-", "-"
         text = payload.decode("latin-1")
-        first = text.split("\r\n", 1)[0]
-        parts = first.split(" ")
-        if first.startswith("SIP/2.0 ") and len(parts) >= 2:
-            kind, what = "RESP", parts[1]
-        elif len(parts) == 3 and parts[2] == "SIP/2.0" and parts[0].isupper():
-            kind, what = "REQ", parts[0]
+        start = sip_start(text)
+        if start:
+            kind, what = start
         elif len(payload) >= 12 and payload[0] >> 6 == 2:
             kind, what = "RTP", str(payload[1] & 0x7F)
-        if kind in ("REQ", "RESP"):
+        if start:
             callid = header(text, "call-id", "i")
             c = header(text, "cseq", "cseq").split()
             cseq = c[1] if len(c) == 2 else "-"
             ua = header(text, "user-agent", "user-agent")
-        t = "%d.%06d" % (sec, frac // 1000 if nano else frac)
         out.write("\t".join((t, src, str(sport), dst, str(dport), kind, what,
                              callid, cseq, ua.replace("\t", " "))) + "\n")
 
