@@ -991,7 +991,15 @@ static void process_ip(struct engine *e, packet *p)
 	 * change the call state either). */
 	if (block_lookup(e->blocks, &p->src, p->ts)) {
 		e->verdict_drop = 1;
-		verdict_log(e, p, "blocked");
+		/* One drop record per flow (a flood from a blocked source must not
+		 * become a flood of records): the rest are counted, in stats and
+		 * in the unblock record. */
+		if (!f->block_logged) {
+			f->block_logged = 1;
+			verdict_log(e, p, "blocked");
+		} else {
+			e->st.drops++;
+		}
 		return;
 	}
 	if (p->proto == IPPROTO_UDP)

@@ -38,6 +38,7 @@ struct flow {
 	uint8_t app_probed;     /* probing done (decided app or gave up) */
 	uint8_t alerted;
 	uint8_t bypassed;       /* inline: handed to the kernel (media offload) */
+	uint8_t block_logged;   /* a drop record said this flow's source is blocked */
 	uint8_t byp_counted;    /* byp_pkts/bytes known (conntrack accounting) */
 	uint32_t byp_idx;       /* index in the engine's list of offloaded flows */
 	uint64_t byp_pkts, byp_bytes; /* forwarded by the kernel after the offload */
