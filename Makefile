@@ -48,7 +48,7 @@ FUZZ_BIN    := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/%,$(FUZZ_SRC))
 TOOL_SRC    := $(sort $(wildcard tools/*.c))
 TOOL_BIN    := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 
-.PHONY: all help deps test unit check-build tools fuzz bench demo clean format sipwire
+.PHONY: all help deps test unit check-build tools fuzz bench demo demo-offline clean format sipwire
 
 all: sipwire
 
@@ -60,7 +60,8 @@ help:
 	@echo "make unit       unit tests only"
 	@echo "make fuzz       build libFuzzer targets (clang) and run each for FUZZ_SECONDS"
 	@echo "make bench      benchmarks (prints figures, never fails on a number)"
-	@echo "make demo       replay a generated capture and print a summary"
+	@echo "make demo       inline: sipwire on a bridge in front of Kamailio, SIPp calls, SIPVicious blocked"
+	@echo "make demo-offline  replay a generated capture and print a summary"
 	@echo "make tools      build the generators in tools/"
 	@echo "make engine/x.o build one object"
 
@@ -134,6 +135,10 @@ bench: deps
 	$(Q)BUILD=$(BUILD) tools/bench.sh
 
 demo: deps
+	$(Q)$(MAKE) --no-print-directory sipwire tools
+	$(Q)BUILD=$(BUILD) tools/demo_inline.sh
+
+demo-offline: deps
 	$(Q)$(MAKE) --no-print-directory sipwire tools
 	$(Q)BUILD=$(BUILD) tools/demo.sh
 
