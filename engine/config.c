@@ -119,10 +119,13 @@ static const struct cfg_key keys[] = {
 	  "port variables for rules" },
 	{ "logging.verbosity", CT_U32, OFF(logging.verbosity), 0, 0, 3, "0",
 	  "0 warnings, 1 info, 2 debug" },
-	{ "nfq.queue-maxlen", CT_U32, OFF(nfq.queue_maxlen), 0, 1, 1048576, "4096",
-	  "packets the kernel holds per queue waiting for a verdict; beyond, see fail-open" },
+	{ "nfq.queue-maxlen", CT_U32, OFF(nfq.queue_maxlen), 0, 1, 1048576, "65536",
+	  "packets the kernel holds per queue waiting for a verdict; keep it above what "
+	  "buffer-size holds, so that overload shows at the socket, where every packet passed "
+	  "or dropped is counted (a full queue passes or drops without a count)" },
 	{ "nfq.buffer-size", CT_U64SIZE, OFF(nfq.buffer_size), 0, 65536, 1ULL << 30, "8mb",
-	  "netlink socket receive buffer per queue (a full buffer loses packets: counted)" },
+	  "netlink socket receive buffer per queue: packets waiting for sipwire; when full, "
+	  "packets pass (fail-open) or drop, each counted (capture.missed)" },
 	{ "nfq.batchcount", CT_U32, OFF(nfq.batchcount), 0, 1, 1024, "64",
 	  "packets received per system call and answered with one verdict batch" },
 	{ "nfq.fail-open", CT_BOOL, OFF(nfq.fail_open), 0, 0, 1, "true",

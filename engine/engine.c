@@ -1086,9 +1086,14 @@ void engine_capture_counts(struct engine *e, const struct engine_capture_counts 
 	e->st.capture.verdict_errors += add->verdict_errors;
 	e->st.capture.gso += add->gso;
 	e->st.capture.truncated += add->truncated;
-	if (add->missed || add->enobufs)
+	e->st.capture.kernel_queue_dropped += add->kernel_queue_dropped;
+	e->st.capture.kernel_user_dropped += add->kernel_user_dropped;
+	if (add->kernel_queue_dropped)
+		overload_log(e, ANOM_CAPTURE_LOST, NULL, add->kernel_queue_dropped);
+	/* ENOBUFS only says that something was lost; the id gaps say how much. */
+	if (add->missed)
 		overload_log(e, e->overload_drop ? ANOM_CAPTURE_LOST : ANOM_CAPTURE_FAIL_OPEN, NULL,
-		             add->missed + add->enobufs);
+		             add->missed);
 }
 
 static int engine_packet_inner(struct engine *e, packet *p)

@@ -74,6 +74,9 @@ void engine_tick(struct engine *e, sw_time now);
  * packets the kernel passed (fail-open) or dropped without showing them to us. */
 struct engine_capture_counts {
 	uint64_t packets, missed, enobufs, verdict_errors, gso, truncated;
+	/* The kernel's own counts (/proc/net/netfilter/nfnetlink_queue): packets
+	 * dropped with the queue full, and with our socket full (fail-closed). */
+	uint64_t kernel_queue_dropped, kernel_user_dropped;
 };
 void engine_capture_counts(struct engine *e, const struct engine_capture_counts *add);
 /*

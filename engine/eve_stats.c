@@ -269,6 +269,8 @@ void eve_write_stats(struct eve *e, const struct eve_stats_src *s)
 		json_set_uint(j, "verdict_errors", st->capture.verdict_errors);
 		json_set_uint(j, "gso", st->capture.gso);
 		json_set_uint(j, "truncated", st->capture.truncated);
+		json_set_uint(j, "kernel_queue_dropped", st->capture.kernel_queue_dropped);
+		json_set_uint(j, "kernel_user_dropped", st->capture.kernel_user_dropped);
 		json_close_object(j);
 	}
 	json_open_object(j, "eve");

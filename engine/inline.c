@@ -42,6 +42,7 @@ struct worker {
 	pthread_t th;
 	int started;
 	struct nfq_stats reported; /* counters already added to the engine's stats */
+	uint64_t k_qdrop, k_udrop;  /* the kernel's counters, as last read (a bind starts them at 0) */
 	char err[256];
 	int failed;
 };
@@ -167,10 +168,46 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The kernel's counters of queue q: /proc/net/netfilter/nfnetlink_queue
+ * (this network namespace) has "queue portid waiting copy_mode copy_range
+ * queue_dropped user_dropped id_sequence 1" per bound queue. 0 if found.
+ */
+static int kernel_queue_counts(uint16_t q, uint64_t *qdrop, uint64_t *udrop)
+{
+	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "r");
+	char line[256];
+	int found = -1;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v[9];
+		if (sscanf(line, "%llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+		           &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]) >= 7 &&
+		    v[0] == q) {
+			*qdrop = v[5];
+			*udrop = v[6];
+			found = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 /* Adds what the queues counted since the last call to the engine's stats. */
 static void report_capture(struct inline_ctx *ic)
 {
 	for (unsigned i = 0; i < ic->n_w; i++) {
+		uint64_t qd, ud;
+		struct worker *w = &ic->w[i];
+		uint64_t dq = 0, du = 0;
+		if (kernel_queue_counts(nfq_queue_num(w->q), &qd, &ud) == 0) {
+			dq = qd >= w->k_qdrop ? qd - w->k_qdrop : 0;
+			du = ud >= w->k_udrop ? ud - w->k_udrop : 0;
+			w->k_qdrop = qd;
+			w->k_udrop = ud;
+		}
 		const struct nfq_stats *s = nfq_queue_stats(ic->w[i].q);
 		struct nfq_stats *r = &ic->w[i].reported;
 		struct engine_capture_counts c = {
@@ -180,6 +217,8 @@ static void report_capture(struct inline_ctx *ic)
 			.verdict_errors = s->verdict_errors - r->verdict_errors,
 			.gso = s->gso - r->gso,
 			.truncated = s->truncated - r->truncated,
+			.kernel_queue_dropped = dq,
+			.kernel_user_dropped = du,
 		};
 		*r = *s;
 		engine_capture_counts(ic->eng, &c);

@@ -41,6 +41,7 @@ struct sw_stats {
 	uint64_t overload_pass, overload_drop; /* packets over a cap: fail-open / fail-closed */
 	struct {
 		uint64_t packets, missed, enobufs, verdict_errors, gso, truncated;
+		uint64_t kernel_queue_dropped, kernel_user_dropped;
 	} capture;
 
 	uint64_t anomalies[ANOM__COUNT];
