@@ -377,6 +377,13 @@ static const struct set_row set_rows[] = {
 	{ "outputs.eve.types=sip, flow,alert", 0, NULL },
 	{ "vars.address-groups.PBX=192.0.2.5", 0, NULL },
 	{ "vars.port-groups.SIP_PORTS=5060", 0, NULL },
+	{ "nfq.bypass-mark=0x10", 0, NULL },
+	{ "nfq.fail-open=false", 0, NULL },
+	{ "ips.reject-sip-code=488", 0, NULL },
+	{ "nfq.bypass-mark=0x", -1, "expected an unsigned integer" },
+	{ "nfq.bypass-mark=0x1g", -1, "expected an unsigned integer" },
+	{ "nfq.bypass-mark=0x100000000", -1, "out of range" },
+	{ "ips.reject-sip-code=200", -1, "out of range" },
 	{ "flow.max-flows", -1, "--set flow.max-flows: expected KEY=VALUE" },
 	{ "=5", -1, "expected KEY=VALUE" },
 	{ "flow.max-flow=5", -1, "--set flow.max-flow: unknown key (did you mean \"flow.max-flows\"?)" },
@@ -410,6 +417,9 @@ static void test_set(void **state)
 	}
 	/* The successful rows took effect; the failed ones changed nothing. */
 	assert_int_equal(c.flow.max_flows, 1000);
+	assert_int_equal(c.nfq.bypass_mark, 16);
+	assert_int_equal(c.nfq.fail_open, 0);
+	assert_int_equal(c.ips.reject_sip_code, 488);
 	assert_int_equal(c.flow.timeouts.udp, 600);
 	assert_int_equal(c.stream.memcap, 1ULL << 30);
 	assert_int_equal(c.outputs.eve.enabled, 0);
