@@ -93,3 +93,9 @@ r1=$(peak_kb ./sipwire -S /dev/null $set_caps -r "$W/d1.pcap" -l "$W/o4")
 r2=$(peak_kb ./sipwire -S /dev/null $set_caps -r "$W/d2.pcap" -l "$W/o5")
 echo "peak RSS with 20000 open dialogs: $r1 KiB; with 120000: $r2 KiB"
 printf 'bytes of state per dialog (incl. its transactions and media expectations): %.0f\n' "$(echo "($r2 - $r1) * 1024 / 100000" | bc -l)"
+echo
+
+# Inline: the lab's bridge plain, with a bare NFQUEUE consumer, with sipwire
+# (root, network namespaces). It says why when it cannot run; the figures
+# above stand either way.
+BUILD=$BUILD BENCH_RUNS=$RUNS tools/bench_inline.sh || echo "inline benchmark: tools/bench_inline.sh failed (exit $?)"
