@@ -323,9 +323,15 @@ sipp_bg() {
 }
 
 # sipp_stop NAME: asks a background SIPp to finish (timeout(1) passes the
-# SIGUSR1 on to it), waits up to 10 s.
+# SIGUSR1 on to it), waits up to 10 s. Its running calls are given up to
+# 3 s to end first (a UAS lingers a second after each BYE; a SIPp asked to
+# quit in the middle of calls aborts them and may hang on its way out).
 sipp_stop() {
-	local pid
+	local pid i
+	for i in $(seq 30); do
+		[ "$(sipp_stat "$1" CurrentCall)" = 0 ] && break
+		sleep 0.1
+	done
 	pid=$(cat "$W/$1.tpid" 2>/dev/null) && kill -USR1 "$pid" 2>/dev/null
 	sipp_wait "$1" 10 >/dev/null
 }
