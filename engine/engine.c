@@ -333,6 +333,8 @@ static int body_is_sdp(const struct sip_msg *m)
 	return ct.len == 0 && m->body.len >= 4 && memcmp(m->body.p, "v=0", 3) == 0;
 }
 
+static void byp_end_dialog(struct engine *e, uint64_t dialog_id);
+
 static void msg_ctx_from(struct sip_msg_ctx *c, const struct engine *e, const struct flow *f,
                          int dir, const packet *p)
 {
@@ -424,6 +426,8 @@ static void sip_message_parsed(struct engine *e, struct flow *f, int dir, const 
 	e->in_msg = 1;
 	sip_state_message(e->sip, m, sdp, &ctx, &res);
 	e->in_msg = 0;
+	if (res.dialog_id && res.dialog_state == DLG_TERMINATED && e->n_byp)
+		byp_end_dialog(e, res.dialog_id);
 	f->tx_count++;
 	if (e->de && e->cur) {
 		struct det_msg dm;
@@ -560,6 +564,36 @@ static void byp_unlink(struct engine *e, struct flow *f)
 		return;
 	e->byp[i] = e->byp[--e->n_byp];
 	e->byp[i]->byp_idx = i;
+}
+
+/* Ends offloaded flow f now: what the kernel counted, then forgotten. */
+static void byp_end(struct engine *e, struct flow *f, enum flow_end_reason why)
+{
+	uint64_t pkts = 0, bytes = 0;
+	int counted = 0;
+	if (e->io.flow_alive && e->io.flow_alive(e->io.ud, &f->key, &pkts, &bytes, &counted) == 1 &&
+	    counted) {
+		uint64_t seen_p = f->pkts[0] + f->pkts[1], seen_b = f->bytes[0] + f->bytes[1];
+		f->byp_counted = 1;
+		f->byp_pkts = pkts > seen_p ? pkts - seen_p : 0;
+		f->byp_bytes = bytes > seen_b ? bytes - seen_b : 0;
+	}
+	if (e->io.flow_forget)
+		e->io.flow_forget(e->io.ud, &f->key);
+	flow_remove(e->ft, f, why);
+}
+
+/*
+ * A call ended (BYE answered, CANCEL, failure): its offloaded media flows
+ * end with it at once, so that the next call reusing the same addresses
+ * and ports (phones reuse their media ports) is inspected from its first
+ * packet rather than riding on the old connection's bypass mark.
+ */
+static void byp_end_dialog(struct engine *e, uint64_t dialog_id)
+{
+	for (uint32_t i = e->n_byp; i-- > 0;)
+		if (i < e->n_byp && e->byp[i]->dialog_id == dialog_id)
+			byp_end(e, e->byp[i], FLOW_END_FORCED);
 }
 
 /*

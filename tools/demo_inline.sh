@@ -110,7 +110,7 @@ for _ in $(seq 100); do
 	kill -0 "$SW_PID" 2>/dev/null || { cat "$W/sipwire.txt" >&2; die "sipwire did not start"; }
 	sleep 0.1
 done
-echo "   sipwire: $(head -1 "$W/sipwire.txt")"
+echo "   $(head -1 "$W/sipwire.txt")"
 echo
 
 say "2. Benign traffic: a phone registers and places $CALLS calls with RTP"
@@ -130,7 +130,7 @@ run 20 phone sipp -nostdin -timeout 15s -timeout_error -sf "$SIPP_DIR/register.x
 	$PBX:5060 && reg_ok=1
 call_rc=0
 run 90 phone sipp -nostdin -timeout 80s -sf "$SIPP_DIR/uac_rtp.xml" -s 120 -key from 100 \
-	-key ua "$PHONE_UA" -i $PHONE -p 5060 -mp 16000 -m "$CALLS" -l "$CALLS" -r 1 \
+	-key ua "$PHONE_UA" -i $PHONE -p 5060 -mp 16000 -m "$CALLS" -l 1 -r 1 \
 	-trace_stat -stf "$W/calls.csv" $PBX:5060 || call_rc=$?
 wait "$UAS_JOB" 2>/dev/null
 echo "   registration of 100 (401 challenge, then 200): $([ $reg_ok = 1 ] && echo done || echo FAILED)"
