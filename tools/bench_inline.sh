@@ -20,10 +20,11 @@
 #            as fast as it can (BENCH_INLINE_FLOOD s, median of BENCH_RUNS).
 #            (b)/(c): the highest paced rate with under 0.1% failed open or
 #            lost: one flood (the consumer's rate under it is the packets it
-#            took from the queue, id_sequence of /proc/net/netfilter/
-#            nfnetlink_queue: with fail-open the overflow crosses the bridge
-#            without it), then three paced probes bisecting from there; when
-#            nothing failed open in the flood the sender was the limit (">=").
+#            took from the queue: id_sequence of /proc/net/netfilter/
+#            nfnetlink_queue less the Drops of its socket in /proc/net/netlink;
+#            with fail-open the overflow crosses the bridge without it), then
+#            three paced probes bisecting from there; when nothing failed
+#            open in the flood the sender was the limit (">=").
 #   @L       paced at L pkt/s, the same L for every config: half sipwire's
 #            max (half the bare consumer's when sipwire has no inline mode),
 #            BENCH_INLINE_SECONDS s, medians: latency, losses, CPU per packet.
@@ -134,10 +135,17 @@ med() { # key files...: median of key over the files
 }
 calc() { awk "BEGIN {x = ($*); print x}"; } # (an assignment: a bare "print a > b" would write a file)
 
-# queue_dropped user_dropped id_sequence of our queue in ${P}sipwire (0 0 0 without one)
+# queue_dropped user_dropped id_sequence of our queue in ${P}sipwire, and
+# the Drops of the consumer's netlink socket (0s without a queue). A packet
+# the socket had no room for got an id but failed open (or was dropped) at
+# the socket, which the kernel counts only there (sipwire's default
+# nfq.queue-maxlen makes the socket, not the queue, overflow first).
 qstat() {
-	nsx sipwire cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null |
-		awk -v q=$QUEUE '$1 == q {print $6, $7, $8; f=1} END {if (!f) print 0, 0, 0}'
+	nsx sipwire sh -c 'cat /proc/net/netfilter/nfnetlink_queue; echo ---; cat /proc/net/netlink' 2>/dev/null |
+		awk -v q=$QUEUE '$1 == "---" {s = 1; next}
+			!s && $1 == q {qd = $6; ud = $7; id = $8; pid = $2; f = 1}
+			s && f && $2 == 12 && $3 == pid {sd = $9}
+			END {print qd + 0, ud + 0, id + 0, sd + 0}'
 }
 queue_bound() { nsx sipwire cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null | awk -v q=$QUEUE '$1 == q {f=1} END {exit !f}'; }
 cpu_ns() { # pid: CPU time of all its threads so far, ns (schedstat; /proc/PID/stat ticks otherwise)
@@ -152,7 +160,7 @@ cpu_ns() { # pid: CPU time of all its threads so far, ns (schedstat; /proc/PID/s
 
 # One run: sink in ${P}pbx, sender in ${P}phone; writes one line of key=value
 # into $1: the sender's (s_sent s_seconds s_rate s_errors), the sink's (rx
-# lost rate *_us), the queue's deltas (qdrop udrop ids) and cpu (ns).
+# lost rate *_us), the queue's deltas (qdrop udrop ids sdrop) and cpu (ns).
 one_run() { # out kind port rate seconds
 	local out=$1 kind=$2 port=$3 rate=$4 secs=$5 q0 q1 c0 c1 i
 	q0=$(qstat)
@@ -178,7 +186,8 @@ one_run() { # out kind port rate seconds
 		sed 's/\([a-z_]*\)=/s_\1=/g' "$W/send.out" | tr '\n' ' '
 		grep '^rx=' "$W/sink.out" | tr '\n' ' '
 		set -- $q0 $q1
-		echo "qdrop=$(($4 - $1)) udrop=$(($5 - $2)) ids=$(($6 - $3)) cpu=$(calc "$c1 - $c0")"
+		# ids: packets the consumer took (ids handed out less socket drops)
+		echo "qdrop=$(($5 - $1)) udrop=$(($6 - $2)) ids=$(($7 - $3 - ($8 - $4))) sdrop=$(($8 - $4)) cpu=$(calc "$c1 - $c0")"
 	} >"$out"
 	grep -q '^rx=' "$W/sink.out" || echo "  (run $out: sink said: $(head -c 200 "$W/sink.out"); sender: $(head -c 200 "$W/send.out"))"
 }
@@ -400,7 +409,7 @@ echo "# load: tools/udpload from ${P}phone to a sink in ${P}pbx, across ${P}outs
 echo "# queue rule in ${P}sipwire: ${RULE:-none}"
 echo "# max: plain = delivered/s as fast as the sender can ($RUNS x ${FLOOD}s, median); queue configs = the highest paced"
 echo "#   rate with < 0.1% failed open or lost (a flood, then 3 probes of ${FLOOD}s; '>=': the sender was the limit)"
-echo "# flood: as fast as the sender can: packets the consumer took/s (id_sequence in /proc/net/netfilter/nfnetlink_queue),"
+echo "# flood: as fast as the sender can: packets the consumer took/s (nfnetlink_queue id_sequence - its socket's Drops),"
 echo "#   the sender's rate, what failed open/s (delivered - queued: the kernel counts no fail-open), consumer CPU per packet"
 echo "#   (all threads, schedstat) and 1e6 / that (the packets/s of one core given to the consumer alone)"
 echo "# @L: paced at L pkt/s in every config (half sipwire's max, or the bare consumer's without it), $RUNS x ${SECS}s, medians;"

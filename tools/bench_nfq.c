@@ -2,7 +2,8 @@
  * bench_nfq - the baseline for inline throughput: a bare NFQUEUE consumer
  * that accepts every packet and does nothing else, configured the way
  * sipwire's inline mode is by default (copy-packet mode, fail-open, GSO,
- * queue length 4096, 8 MiB socket buffer, batches of 64). It receives up to
+ * queue length 65536, 8 MiB socket buffer, batches of 64: the socket, not
+ * the queue, overflows first). It receives up to
  * BATCH netlink messages with one recvmmsg(MSG_WAITFORONE) and answers each
  * batch with ONE NFQNL_MSG_VERDICT_BATCH accepting every packet up to the
  * highest id it holds, so the figure is the cost of the queue itself.
@@ -11,7 +12,7 @@
  *
  *   -q QUEUE  queue number (default 0)
  *   -b BATCH  most messages per recvmmsg and per verdict (default 64, max 1024)
- *   -m MAXLEN queue length in the kernel (default 4096)
+ *   -m MAXLEN queue length in the kernel (default 65536)
  *   -B BYTES  socket receive buffer, set with SO_RCVBUFFORCE (default 8388608)
  *   -F        no fail-open: a full queue drops instead of accepting
  *   -G        no GSO: the kernel segments GSO packets before queueing them
@@ -156,7 +157,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	unsigned long queue = 0, batch = 64, maxlen = 4096, rcvbuf = 8u << 20;
+	unsigned long queue = 0, batch = 64, maxlen = 65536, rcvbuf = 8u << 20;
 	uint32_t flags = NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO;
 	struct counters c = {0};
 	struct mnl_socket *nl;
