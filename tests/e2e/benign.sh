@@ -74,7 +74,7 @@ expect "EVE alert records" "$(eve 'count(.event_type == "alert")')" -eq 0 \
 expect "EVE drop records" "$(eve 'count(.event_type == "drop")')" -eq 0
 expect "EVE call records ended by the caller's BYE" \
 	"$(eve 'count(.event_type == "call" and .call.state == "terminated" and .call.end == "bye" and .call.ended_by == "caller" and .call.final_code == 200)')" -eq $N \
-	"$(eve '[ev("call")[] | .call | {state, end, ended_by}] | unique')"
+	"$(eve '[ev("call")[] | .call | {"state": .state, "end": .end, "ended_by": .ended_by}] | unique')"
 expect "EVE RTP flow records offloaded (bypass capture)" \
 	"$(eve 'count(.event_type == "flow" and .app_proto == "rtp" and .flow.bypass == "capture")')" -ge 1
 expect "stats: sipwire.ips.bypassed_flows" "$(eve 'stats.sipwire.ips.bypassed_flows')" -ge 1
