@@ -123,9 +123,10 @@ static const struct cfg_key keys[] = {
 	  "packets the kernel holds per queue waiting for a verdict; keep it above what "
 	  "buffer-size holds, so that overload shows at the socket, where every packet passed "
 	  "or dropped is counted (a full queue passes or drops without a count)" },
-	{ "nfq.buffer-size", CT_U64SIZE, OFF(nfq.buffer_size), 0, 65536, 1ULL << 30, "8mb",
-	  "netlink socket receive buffer per queue: packets waiting for sipwire; when full, "
-	  "packets pass (fail-open) or drop, each counted (capture.missed)" },
+	{ "nfq.buffer-size", CT_U64SIZE, OFF(nfq.buffer_size), 0, 65536, 1ULL << 30, "2mb",
+	  "netlink socket receive buffer per queue: packets waiting for sipwire (2mb is about "
+	  "1,000 packets, tens of milliseconds of backlog at most); when full, packets pass "
+	  "(fail-open) or drop, each counted (capture.missed)" },
 	{ "nfq.batchcount", CT_U32, OFF(nfq.batchcount), 0, 1, 1024, "64",
 	  "packets received per system call and answered with one verdict batch" },
 	{ "nfq.fail-open", CT_BOOL, OFF(nfq.fail_open), 0, 0, 1, "true",

@@ -63,6 +63,8 @@ struct engine {
 	uint32_t reject_n;        /* ... and the replies sent in it */
 	sw_time overload_logged;  /* last overload anomaly written (one per second) */
 	uint64_t overload_unlogged; /* packets over a cap since then */
+	sw_time cap_anom_at[16];  /* capacity anomalies: last record written ... */
+	uint64_t cap_anom_held[16]; /* ... and occurrences since (anomaly_held) */
 	struct flow **byp;        /* offloaded flows (flow->byp_idx indexes this) */
 	uint32_t n_byp, cap_byp;
 	sw_time next_byp_check;
@@ -132,13 +134,71 @@ static const char *layer_of(unsigned id)
 }
 
 /* One `anomaly` record; call_id (may be empty) ties a SIP anomaly to its call. */
+/*
+ * Capacity anomalies (a table at its cap evicting, a memory cap hit) come
+ * with load, once per packet under a flood: their records are written at
+ * most once a second each, carrying the count since the last one (stats
+ * count every one). Returns 0 to write now (*count set), 1 to hold back.
+ */
+static const uint16_t cap_anom_ids[] = {
+	ANOM_FLOW_MEMCAP,          ANOM_FLOW_EVICTED,           ANOM_DEFRAG_MEMCAP,
+	ANOM_STREAM_MEMCAP,        ANOM_STREAM_SESSION_MEMCAP,  ANOM_SIP_STREAM_BUFFER_MEMCAP,
+	ANOM_STATE_TXN_EVICTED,    ANOM_STATE_DIALOG_EVICTED,   ANOM_STATE_REG_EVICTED,
+	ANOM_STATE_MEDIA_EVICTED,
+};
+
+static int anomaly_held(struct engine *e, unsigned id, uint64_t *count)
+{
+	unsigned slot;
+	for (slot = 0; slot < SW_ARRAY_SIZE(cap_anom_ids); slot++)
+		if (cap_anom_ids[slot] == id)
+			break;
+	if (slot == SW_ARRAY_SIZE(cap_anom_ids)) {
+		*count = 1;
+		return 0;
+	}
+	e->cap_anom_held[slot]++;
+	if (e->cap_anom_at[slot] && e->now < e->cap_anom_at[slot] + SW_USEC_PER_SEC)
+		return 1;
+	e->cap_anom_at[slot] = e->now ? e->now : 1;
+	*count = e->cap_anom_held[slot];
+	e->cap_anom_held[slot] = 0;
+	return 0;
+}
+
+static void emit_anomaly_count(struct engine *e, const struct eve_hdr *h, unsigned id,
+                               uint64_t count);
+
+/* Writes the capacity anomalies held back for over a second (force: all,
+ * at the end), with their counts. */
+static void anomaly_flush_held(struct engine *e, int force)
+{
+	for (unsigned slot = 0; slot < SW_ARRAY_SIZE(cap_anom_ids); slot++) {
+		struct eve_hdr h;
+		uint64_t n = e->cap_anom_held[slot];
+		if (!n || (!force && e->now < e->cap_anom_at[slot] + SW_USEC_PER_SEC))
+			continue;
+		memset(&h, 0, sizeof(h));
+		h.ts = e->now;
+		h.tx_id = -1;
+		e->cap_anom_held[slot] = 0;
+		e->cap_anom_at[slot] = e->now;
+		/* counted in stats when raised */
+		e->st.anomalies[cap_anom_ids[slot]] -= n;
+		emit_anomaly_count(e, &h, cap_anom_ids[slot], n);
+	}
+}
+
 static void emit_anomaly_sip(struct engine *e, const struct eve_hdr *h, unsigned id,
                              int64_t offset, sw_str call_id)
 {
 	struct json_buf *j;
+	uint64_t count;
 	if (id >= ANOM__COUNT)
 		return;
 	e->st.anomalies[id]++;
+	if (anomaly_held(e, id, &count))
+		return;
 	j = eve_begin(&e->eve, EVE_T_ANOMALY, h);
 	if (!j)
 		return;
@@ -147,6 +207,8 @@ static void emit_anomaly_sip(struct engine *e, const struct eve_hdr *h, unsigned
 	json_set_str(j, "event", anomaly_name(id));
 	json_set_str(j, "layer", layer_of(id));
 	json_set_uint(j, "code", id);
+	if (count > 1)
+		json_set_uint(j, "count", count);
 	if (offset >= 0)
 		json_set_uint(j, "offset", (uint64_t)offset);
 	if (call_id.len)
@@ -878,6 +940,7 @@ static void byp_check(struct engine *e);
 
 static void run_timers(struct engine *e)
 {
+	anomaly_flush_held(e, 0);
 	byp_check(e);
 	flow_timeout_sweep(e->ft, e->now);
 	defrag_timeout(e->df, e->now);
@@ -1340,6 +1403,7 @@ void engine_finish(struct engine *e)
 	e->flow_final = *flow_table_stats(e->ft);
 	flow_table_destroy(e->ft);
 	e->ft = NULL;
+	anomaly_flush_held(e, 1);
 	write_stats(e);
 	eve_flush(&e->eve);
 }
