@@ -353,9 +353,21 @@ uint32_t prefilter_run(const struct prefilter *pf, struct det_thread *t, const s
 			}
 		}
 	}
-	/* Group order (action order, priority, load order) is evaluation order. */
-	if (cs.n > 1)
+	/* Group order (action order, priority, load order) is evaluation order.
+	 * The list is short and mostly in order already (the always-candidates
+	 * come sorted): insertion sort beats qsort's setup there. */
+	if (cs.n > 64) {
 		qsort(list, cs.n, sizeof(*list), cmp_pos);
+	} else {
+		for (uint32_t i = 1; i < cs.n; i++) {
+			uint32_t v = list[i], k = i;
+			while (k > 0 && list[k - 1] > v) {
+				list[k] = list[k - 1];
+				k--;
+			}
+			list[k] = v;
+		}
+	}
 	return cs.n;
 }
 

@@ -238,22 +238,34 @@ void json_set_str(struct json_buf *j, const char *key, const char *s)
 	json_set_strn(j, key, s, s ? strlen(s) : 0);
 }
 
+/* Decimal digits of v at the end of b[0..24); returns where they start
+ * (records are mostly numbers: snprintf's format parsing showed in profiles). */
+static char *u64_dec(char b[24], uint64_t v)
+{
+	char *p = b + 24;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
 void json_set_uint(struct json_buf *j, const char *key, uint64_t v)
 {
-	char b[24];
-	int n = snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
+	char b[24], *p = u64_dec(b, v);
 	member(j, key);
 	if (!j->err)
-		put(j, b, (size_t)n);
+		put(j, p, (size_t)(b + 24 - p));
 }
 
 void json_set_int(struct json_buf *j, const char *key, int64_t v)
 {
-	char b[24];
-	int n = snprintf(b, sizeof(b), "%lld", (long long)v);
+	char b[24], *p = u64_dec(b, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+	if (v < 0)
+		*--p = '-';
 	member(j, key);
 	if (!j->err)
-		put(j, b, (size_t)n);
+		put(j, p, (size_t)(b + 24 - p));
 }
 
 void json_set_bool(struct json_buf *j, const char *key, int v)
@@ -279,15 +291,33 @@ void json_append_uint(struct json_buf *j, uint64_t v)
 
 int json_ts_format(char *out, size_t cap, uint64_t ts_usec)
 {
-	time_t t = (time_t)(ts_usec / 1000000ULL);
-	struct tm tm;
-	int n;
-	if (!gmtime_r(&t, &tm))
-		memset(&tm, 0, sizeof(tm));
-	n = snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06u+0000", tm.tm_year + 1900,
-	             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	             (unsigned)(ts_usec % 1000000ULL));
-	if (n < 0 || (size_t)n >= cap)
+	/* The date and time of day change once a second; the records of one
+	 * second share them (per thread). */
+	static __thread uint64_t cached_sec = UINT64_MAX;
+	static __thread char cached[32];
+	static __thread int cached_n;
+	uint64_t sec = ts_usec / 1000000ULL;
+	unsigned us = (unsigned)(ts_usec % 1000000ULL);
+	if (sec != cached_sec) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+		if (!gmtime_r(&t, &tm))
+			memset(&tm, 0, sizeof(tm));
+		cached_n = snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d.",
+		                    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		                    tm.tm_min, tm.tm_sec);
+		if (cached_n < 0 || cached_n >= (int)sizeof(cached))
+			return -1;
+		cached_sec = sec;
+	}
+	/* + 6 digits of microseconds + "+0000" + NUL */
+	if ((size_t)cached_n + 12 > cap)
 		return -1;
-	return n;
+	memcpy(out, cached, (size_t)cached_n);
+	for (int i = 5; i >= 0; i--) {
+		out[cached_n + i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+	memcpy(out + cached_n + 6, "+0000", 6);
+	return cached_n + 11;
 }
