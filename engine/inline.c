@@ -55,7 +55,7 @@ struct inline_ctx {
 	struct ct_handle *ct;      /* offloaded flows' connections (engine timers, under lock) */
 	struct worker *w;
 	unsigned n_w;
-	volatile int stop;
+	int stop;                  /* set by the main thread (atomic), read by the workers */
 };
 
 /* The kernel's description of the packet the calling worker is judging
@@ -159,7 +159,7 @@ static void on_packet(void *ud, packet *p, const struct nfq_meta *m, struct nfq_
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	while (!w->ic->stop) {
+	while (!__atomic_load_n(&w->ic->stop, __ATOMIC_RELAXED)) {
 		if (nfq_queue_poll(w->q, 200, on_packet, w, w->err, sizeof(w->err)) < 0) {
 			w->failed = 1;
 			break;
@@ -402,7 +402,7 @@ int inline_run(const struct inline_opts *o)
 	for (unsigned i = 0; i < ic.n_w; i++) {
 		if (pthread_create(&ic.w[i].th, NULL, worker_main, &ic.w[i]) != 0) {
 			fprintf(stderr, "sipwire: cannot start a worker thread\n");
-			ic.stop = 1;
+			__atomic_store_n(&ic.stop, 1, __ATOMIC_RELAXED);
 			rc = 1;
 			goto join;
 		}
@@ -411,11 +411,11 @@ int inline_run(const struct inline_opts *o)
 	fprintf(stderr, "sipwire: inline on %u queue%s, %u rules\n", ic.n_w, ic.n_w == 1 ? "" : "s",
 	        engine_rule_count(ic.eng));
 
-	while (!ic.stop) {
+	while (!__atomic_load_n(&ic.stop, __ATOMIC_RELAXED)) {
 		struct timespec one = { 1, 0 };
 		int sig = sigtimedwait(&sigs, NULL, &one);
 		if (sig == SIGINT || sig == SIGTERM) {
-			ic.stop = 1;
+			__atomic_store_n(&ic.stop, 1, __ATOMIC_RELAXED);
 			break;
 		}
 		if (sig == SIGHUP)
@@ -429,7 +429,7 @@ int inline_run(const struct inline_opts *o)
 		pthread_mutex_unlock(&ic.lock);
 		for (unsigned i = 0; i < ic.n_w; i++)
 			if (ic.w[i].failed) {
-				ic.stop = 1;
+				__atomic_store_n(&ic.stop, 1, __ATOMIC_RELAXED);
 				rc = 1;
 			}
 	}
