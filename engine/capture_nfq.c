@@ -22,8 +22,9 @@
 /* Copy range: the whole packet, GSO super-packets included (the kernel
  * caps NFQNL_COPY_PACKET's range at 65535 bytes of payload). */
 #define NFQ_COPY_RANGE 0xffff
-/* One received message: the packet plus its attributes. */
-#define NFQ_SLOT (NFQ_COPY_RANGE + 4096)
+/* One received message: the packet plus its attributes; a multiple of 8
+ * so that every slot (and the netlink headers in it) stays aligned. */
+#define NFQ_SLOT (((NFQ_COPY_RANGE + 4096) + 7) & ~7)
 /* A verdict message without payload is about 48 bytes. */
 #define NFQ_VERDICT_ROOM 128
 
