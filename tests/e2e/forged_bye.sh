@@ -42,7 +42,7 @@ t_call=$(date +%s.%N)
 
 # Wait for the answer to show in the phone's capture (bounded).
 got=1
-for i in $(seq 100); do
+for _ in $(seq 100); do
 	if python3 tests/e2e/forge_bye.py dialog "$W/phone.pcap" $PHONE >"$W/dialog.txt" 2>/dev/null; then
 		got=0
 		break

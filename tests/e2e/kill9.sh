@@ -72,7 +72,7 @@ expect "first sipwire: svwar alerted (7100001)" \
 # SIGKILL: no chance to unbind or flush.
 sw_kill9
 gone=1
-for i in $(seq 20); do
+for _ in $(seq 20); do
 	[ -z "$(queue_line 0)" ] && { gone=0; break; }
 	sleep 0.1
 done

@@ -38,10 +38,9 @@ SIPWIRE=${SIPWIRE:-$ROOT/$BUILD/sipwire}
 LAB=$ROOT/tools/lab.sh
 SIPP_DIR=$ROOT/tools/sipp
 PCAPSUM=$ROOT/tests/e2e/pcapsum.py
-PBX=192.0.2.5
-PHONE=192.0.2.10
-ATTACKER=192.0.2.66
-ATTACKER2=192.0.2.77
+# used by the tests that source this file
+# shellcheck disable=SC2034
+PBX=192.0.2.5 PHONE=192.0.2.10 ATTACKER=192.0.2.66 ATTACKER2=192.0.2.77
 PHONE_UA="Yealink SIP-T46S 66.86.0.15"
 T0=$(date +%s)
 BG_PIDS=()
@@ -413,7 +412,7 @@ eve() {
 expect() {
 	local name=$1 v=$2 op=$3 want=$4
 	shift 4
-	if [[ $v =~ ^-?[0-9]+$ ]] && [ "$v" "$op" "$want" ]; then
+	if [[ $v =~ ^-?[0-9]+$ ]] && test "$v" "$op" "$want"; then
 		ok "$name ($v)"
 	else
 		nok "$name" "got $v, want $op $want" "$@"

@@ -79,10 +79,9 @@ sipp_bg calls phone 60 -timeout 50s -timeout_error -sf "$SIPP_DIR/uac.xml" -s 12
 # hup: SIGHUP, then wait (bounded) for the Nth reload message on stderr
 hups=0
 hup() {
-	local i
 	hups=$((hups + 1))
 	kill -HUP "$SW_PID"
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ "$(grep -c 'rules reloaded\|rule reload failed' "$SW_ERR")" -ge $hups ] && return 0
 		sleep 0.1
 	done

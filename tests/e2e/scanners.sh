@@ -95,7 +95,7 @@ scan svwar-phone s70 40 "$W/bin/svwar" -x 192.0.2.70 --maximumtime 4 -e100-199 $
 scan svwar-invite-phone s71 40 "$W/bin/svwar" -x 192.0.2.71 --maximumtime 4 -m INVITE -e100-199 $PBX
 scan svcrack-phone s72 40 "$W/bin/svcrack" -x 192.0.2.72 --maximumtime 4 -u 101 -d "$DICT" $PBX
 for s in "${SCANS[@]}"; do
-	for i in $(seq 500); do
+	for _ in $(seq 500); do
 		[ -s "$W/$s.rc" ] && break
 		sleep 0.1
 	done
