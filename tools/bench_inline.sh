@@ -5,6 +5,15 @@
 #   (b) bare NFQUEUE      the queue rule and tools/bench_nfq (accepts all, batched)
 #   (c) sipwire           the queue rule and `sipwire -q 0` with the shipped rules,
 #                         started afresh for each kind of packet
+#   (d) offloaded RTP     (c) once more, started afresh, with a call signalled
+#                         through it (tools/bench_call.py: INVITE with an SDP offer
+#                         from the phone, 200 OK with the answer from the PBX side,
+#                         ACK) announcing the RTP ports the load then uses: after
+#                         a ramp of RTP at 50 pkt/s past ips.media-offload-after
+#                         (BENCH_INLINE_OFFLOAD_AFTER, 32) sipwire offloads the
+#                         flow to the kernel and the rest is not queued; the
+#                         call ends with a BYE, and its EVE call and flow records
+#                         are checked (confirmed; "bypass":"capture")
 # The queue rule is what `tools/sipwire-bridge.sh up --queue 0` installs
 # (a plain `-p udp -j NFQUEUE` FORWARD rule without that script). Prints
 # figures and the ratios the targets are stated in; never fails on a number
@@ -16,7 +25,7 @@
 # NOTIFY keep-alives to 5060, a new transaction each (see SIP_METHOD below
 # for why not OPTIONS); RTP: 172-byte PCMU packets to 16384.
 #
-#   max      (a): the packets delivered per second while the sender sends
+#   max      (a), (d): the packets delivered per second while the sender sends
 #            as fast as it can (BENCH_INLINE_FLOOD s, median of BENCH_RUNS).
 #            (b)/(c): the highest paced rate with under 0.1% failed open or
 #            lost: one flood (the consumer's rate under it is the packets it
@@ -62,6 +71,14 @@ SIP_PORT=5060
 # and sipwire's figures would be those of a blocked flood.
 SIP_METHOD=${BENCH_INLINE_SIP_METHOD:-NOTIFY}
 RTP_PORT=16384 # in the media range 10000:20000 of the queue rule
+PHONE=192.0.2.10
+# (d): the phone's RTP port (udpload's source port), announced in the
+# INVITE's SDP, and the sink's, announced in the 200 OK's; both in the
+# media range of the queue rule, neither RTP_PORT
+OFF_SRC=18000
+OFF_DST=18002
+OFF_AFTER=${BENCH_INLINE_OFFLOAD_AFTER:-32}
+PY=$(command -v python3)
 
 echo "## Inline: through the lab bridge ($(nproc) cores, kernel $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
 
@@ -73,7 +90,7 @@ skip() {
 for f in "$NFQ" "$UDP"; do
 	[ -x "$f" ] || skip "$f is not built (make tools BUILD=$BUILD)"
 done
-for c in ip iptables ss ethtool kamailio timeout; do
+for c in ip iptables ss ethtool kamailio timeout python3; do
 	command -v "$c" >/dev/null || skip "$c is missing (make deps)"
 done
 if [ "$P" = sw- ] && ip netns list 2>/dev/null | grep -q "^$P" && [ "${BENCH_INLINE_REPLACE_LAB:-0}" != 1 ]; then
@@ -85,9 +102,13 @@ export LAB_DIR=$W/lab
 unset LAB_NFQUEUE
 CPID= # the consumer (bench_nfq or sipwire) running in ${P}sipwire
 SPID= # a sink
+UACPID= # (d): the call's caller in ${P}phone
+UASPID= # ... and its callee in ${P}pbx
 LAB=0
 cleanup() {
 	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
+	[ -n "$UACPID" ] && kill "$UACPID" 2>/dev/null
+	[ -n "$UASPID" ] && kill "$UASPID" 2>/dev/null
 	stop_consumer
 	[ "$LAB" = 1 ] && lab_down
 	if [ "${BENCH_INLINE_KEEP:-0}" = 1 ]; then
@@ -161,8 +182,8 @@ cpu_ns() { # pid: CPU time of all its threads so far, ns (schedstat; /proc/PID/s
 # One run: sink in ${P}pbx, sender in ${P}phone; writes one line of key=value
 # into $1: the sender's (s_sent s_seconds s_rate s_errors), the sink's (rx
 # lost rate *_us), the queue's deltas (qdrop udrop ids sdrop) and cpu (ns).
-one_run() { # out kind port rate seconds
-	local out=$1 kind=$2 port=$3 rate=$4 secs=$5 q0 q1 c0 c1 i
+one_run() { # out kind port rate seconds [source port]
+	local out=$1 kind=$2 port=$3 rate=$4 secs=$5 sport=${6:-} q0 q1 c0 c1 i
 	q0=$(qstat)
 	c0=$(cpu_ns "$CPID")
 	ip netns exec ${P}pbx "$UDP" sink -p "$port" -t $((secs + 15)) -i 300 >"$W/sink.out" 2>&1 &
@@ -172,7 +193,7 @@ one_run() { # out kind port rate seconds
 		sleep 0.05
 	done
 	timeout $((secs + 10)) ip netns exec ${P}phone "$UDP" send -d "$PBX:$port" -k "$kind" -m "$SIP_METHOD" \
-		-r "$rate" -t "$secs" >"$W/send.out" 2>&1
+		${sport:+-p "$sport"} -r "$rate" -t "$secs" >"$W/send.out" 2>&1
 	for i in $(seq 100); do # the sink leaves 0.3 s after the last packet
 		kill -0 "$SPID" 2>/dev/null || break
 		sleep 0.1
@@ -198,9 +219,11 @@ start_nfq() {
 	CPID=$!
 	wait_bound bench_nfq
 }
-start_sipwire() { # kind: logs in $W/sw.<kind>
-	mkdir -p "$W/sw.$1"
-	ip netns exec ${P}sipwire "$SIPWIRE" -q $QUEUE -l "$W/sw.$1" >"$W/sw.out" 2>&1 &
+start_sipwire() { # kind [options]: logs in $W/sw.<kind>
+	local k=$1
+	shift
+	mkdir -p "$W/sw.$k"
+	ip netns exec ${P}sipwire "$SIPWIRE" -q $QUEUE -l "$W/sw.$k" "$@" >"$W/sw.out" 2>&1 &
 	CPID=$!
 	wait_bound sipwire
 }
@@ -303,10 +326,17 @@ fi
 runs() { # config kind phase rate seconds count
 	local i
 	for i in $(seq "$6"); do
-		one_run "$W/r.$1.$2.$3.$i" "$2" "$(port "$2")" "$4" "$5"
+		one_run "$W/r.$1.$2.$3.$i" "$2" "$(port "$2" "$1")" "$4" "$5" "$(sport "$1")"
 	done
 }
-port() { [ "$1" = sip ] && echo $SIP_PORT || echo $RTP_PORT; }
+port() { # kind [config]
+	if [ "${2:-}" = off ]; then
+		echo $OFF_DST
+	else
+		[ "$1" = sip ] && echo $SIP_PORT || echo $RTP_PORT
+	fi
+}
+sport() { [ "$1" = off ] && echo $OFF_SRC; } # config: udpload's source port (none: any)
 files() { ls "$W"/r."$1"."$2"."$3".* 2>/dev/null; }
 # the plain bridge's max: delivered/s, median of the floods
 maxrate() { # config kind
@@ -385,6 +415,126 @@ for k in sip rtp; do
 	[ -n "${L[$k]:-}" ] || L[$k]=$(calc "int(${MAX[nfq.$k]:-0} / 2)")
 	[ "${L[$k]}" -gt 0 ] 2>/dev/null || L[$k]=10000
 done
+# (d) offloaded RTP: a call through sipwire, then RTP on the ports it announced
+call_end() { # BYE (the caller sends it on SIGTERM), 5 s at most; the callee leaves after answering
+	local i
+	if [ -n "$UACPID" ]; then
+		kill -TERM "$UACPID" 2>/dev/null
+		for i in $(seq 50); do
+			kill -0 "$UACPID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$UACPID" 2>/dev/null
+		wait "$UACPID" 2>/dev/null
+		UACPID=
+	fi
+	if [ -n "$UASPID" ]; then
+		for i in $(seq 20); do
+			kill -0 "$UASPID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$UASPID" 2>/dev/null
+		wait "$UASPID" 2>/dev/null
+		UASPID=
+	fi
+}
+# What sipwire's EVE says of the call and of the RTP flow, in one line.
+off_eve() { # eve.json
+	"$PY" - "$1" "$PHONE" "$OFF_SRC" "$PBX" "$OFF_DST" <<-'EOF'
+		import json, sys
+		path, sip, sp, dip, dp = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+		calls, flows = [], []
+		try:
+		    for line in open(path):
+		        if '"event_type":"call"' in line:
+		            calls.append(json.loads(line))
+		        elif '"event_type":"flow"' in line and '"app_proto":"rtp"' in line:
+		            flows.append(json.loads(line))
+		except OSError as e:
+		    print("no EVE (%s)" % e)
+		    sys.exit(0)
+		out = []
+		ok = True
+		if not calls:
+		    out.append("no call record")
+		    ok = False
+		for r in calls:
+		    c = r["call"]
+		    confirmed = "confirmed" in c.get("states", [])
+		    ok = ok and confirmed
+		    out.append("call %s: %s (states %s, end %s)" % (c.get("call_id", "?"), "confirmed" if confirmed else "NOT confirmed",
+		               ",".join(c.get("states", [])), c.get("end", "?")))
+		mine = [r for r in flows if (r.get("src_ip"), r.get("src_port"), r.get("dest_ip"), r.get("dest_port")) == (sip, sp, dip, dp)]
+		if not mine:
+		    out.append("no flow record for %s:%d > %s:%d" % (sip, sp, dip, dp))
+		    ok = False
+		for r in mine:
+		    f = r["flow"]
+		    byp = f.get("bypass")
+		    ok = ok and byp == "capture"
+		    out.append("RTP flow %s:%d > %s:%d: %s, %d packets judged, %s after the offload (conntrack), ended %s" % (
+		        sip, sp, dip, dp, '"bypass":"capture"' if byp == "capture" else "NOT offloaded (no bypass)",
+		        f.get("pkts_toserver", 0) + f.get("pkts_toclient", 0),
+		        "%d forwarded by the kernel" % f["bypassed"]["pkts"] if "bypassed" in f else "no kernel count",
+		        f.get("reason", "?")))
+		print(("ok: " if ok else "WRONG: ") + "; ".join(out))
+	EOF
+}
+offload() {
+	local i q0 q1 qr f
+	OFF_NOTE=
+	start_sipwire off --set ips.media-offload-after="$OFF_AFTER" || return
+	q0=$(qstat)
+	ip netns exec ${P}pbx "$PY" tools/bench_call.py uas --bind $PBX:$SIP_PORT --rtp $OFF_DST --seconds 600 >"$W/uas.out" 2>&1 &
+	UASPID=$!
+	for i in $(seq 60); do
+		nsx pbx ss -Hlun "sport = :$SIP_PORT" | grep -q . && break
+		sleep 0.05
+	done
+	ip netns exec ${P}phone "$PY" tools/bench_call.py uac --bind $PHONE:$SIP_PORT --to $PBX:$SIP_PORT --rtp $OFF_SRC --seconds 600 \
+		>"$W/uac.out" 2>&1 &
+	UACPID=$!
+	for i in $(seq 100); do
+		grep -qx confirmed "$W/uac.out" && break
+		kill -0 "$UACPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! grep -qx confirmed "$W/uac.out"; then
+		OFF_NOTE="the call was not set up: caller: $(tr '\n' ' ' <"$W/uac.out" | head -c 300); callee: $(tr '\n' ' ' <"$W/uas.out" | head -c 300)"
+		call_end
+		stop_consumer
+		return
+	fi
+	# A call's first packets at RTP's pace (50/s), past the offload point:
+	# the offload happens at packet OFF_AFTER, as in a real call, rather than
+	# in a flood with thousands queued behind it.
+	one_run "$W/r.off.rtp.ramp.1" rtp $OFF_DST 50 "$(calc "int(($OFF_AFTER + 59) / 50)")" $OFF_SRC
+	qr=$(qstat)
+	runs off rtp max 0 "$FLOOD" "$RUNS"
+	MAX[off.rtp]=$(maxrate off rtp) MARK[off.rtp]="" TRACE[off.rtp]="delivered, median of $RUNS floods"
+	runs off rtp at "${L[rtp]}" "$SECS" "$RUNS"
+	call_end
+	sleep 0.2
+	q1=$(qstat)
+	alive "$W/alive.sw.off"
+	stop_consumer
+	OFF_SIPWIRE=$(grep '^sipwire: [0-9]* packets' "$W/sw.out")
+	OFF_EVE=$(off_eve "$W/sw.off/eve.json")
+	eve_summary "$W/sw.off/eve.json" >"$W/eve.off"
+	# judged: what the queue handed sipwire (ids less socket drops) from the
+	# INVITE to the BYE's answer, and up to the end of the ramp
+	set -- $q0 $qr $q1
+	OFF_IDS=$((${11} - $3 - (${12} - $4)))
+	OFF_IDS_RAMP=$(($7 - $3 - ($8 - $4)))
+	OFF_SIP=$(cat "$W/uac.out" "$W/uas.out" | grep -c '^ua[cs]: sent')
+	OFF_RTP=0
+	for f in $(files off rtp ramp) $(files off rtp max) $(files off rtp at); do
+		OFF_RTP=$((OFF_RTP + $(kv "$f" s_sent)))
+	done
+}
+if [ "$HAVE_SW" = 1 ]; then
+	offload
+fi
 # (b) again for @L and 2x
 if start_nfq; then
 	for k in sip rtp; do
@@ -407,15 +557,14 @@ ELAPSED=$(($(date +%s) - T0))
 # ---------------------------------------------------------------- report
 echo "# load: tools/udpload from ${P}phone to a sink in ${P}pbx, across ${P}outside's segment bridge and br0 in ${P}sipwire"
 echo "# queue rule in ${P}sipwire: ${RULE:-none}"
-echo "# max: plain = delivered/s as fast as the sender can ($RUNS x ${FLOOD}s, median); queue configs = the highest paced"
+echo "# max: plain, offloaded = delivered/s as fast as the sender can ($RUNS x ${FLOOD}s, median); queue configs = the highest paced"
 echo "#   rate with < 0.1% failed open or lost (a flood, then 3 probes of ${FLOOD}s; '>=': the sender was the limit)"
 echo "# flood: as fast as the sender can: packets the consumer took/s (nfnetlink_queue id_sequence - its socket's Drops),"
 echo "#   the sender's rate, what failed open/s (delivered - queued: the kernel counts no fail-open), consumer CPU per packet"
 echo "#   (all threads, schedstat) and 1e6 / that (the packets/s of one core given to the consumer alone)"
 echo "# @L: paced at L pkt/s in every config (half sipwire's max, or the bare consumer's without it), $RUNS x ${SECS}s, medians;"
 echo "#   latency = sink's receive time - sender's stamp (CLOCK_MONOTONIC), us, and +p50/+p99 over the plain bridge's"
-names=(plain nfq sw)
-declare -A LABEL=([plain]="plain bridge" [nfq]="bare NFQUEUE" [sw]="sipwire")
+declare -A LABEL=([plain]="plain bridge" [nfq]="bare NFQUEUE" [sw]="sipwire" [off]="offloaded RTP")
 cpu_per_pkt() { # files...: median CPU us per queued packet
 	local f
 	for f in "$@"; do calc "$(kv "$f" cpu) / 1000 / ($(kv "$f" ids) > 0 ? $(kv "$f" ids) : 1)"; done | median
@@ -426,14 +575,19 @@ for k in sip rtp; do
 	if [ $k = sip ]; then
 		echo "### SIP: $SIP_METHOD requests of $size bytes to $PBX:$SIP_PORT, a new transaction each"
 	else
-		echo "### RTP: $size-byte RTP (PCMU, 20 ms) to $PBX:$RTP_PORT, all queued (no call: nothing to offload)"
+		echo "### RTP: $size-byte RTP (PCMU, 20 ms) to $PBX:$RTP_PORT, all queued (no call: nothing to offload);"
+		echo "#   offloaded: the same from $PHONE:$OFF_SRC to $PBX:$OFF_DST, the media of a call signalled through sipwire,"
+		echo "#   offloaded by it after $OFF_AFTER packets (a ramp at 50 pkt/s first), sipwire running"
 	fi
+	names=(plain nfq sw)
+	[ $k = rtp ] && [ -n "$(files off rtp max)" ] && names+=(off)
 	printf '%-13s %11s %10s %8s %8s %8s %9s  %s\n' config "max pkt/s" "flood: q/s" "sent/s" "fopen/s" "cpu us" "1/cpu" "how max was found"
 	for c in "${names[@]}"; do
 		fl=$(files $c $k max | head -1)
 		[ -n "$fl" ] || { printf '%-13s %s\n' "${LABEL[$c]}" "not measured"; continue; }
-		if [ $c = plain ]; then
-			printf '%-13s %11.0f %10s %8.0f %8s %8s %9s  %s\n' "${LABEL[$c]}" "${MAX[$c.$k]}" - \
+		if [ $c = plain ] || [ $c = off ]; then
+			printf '%-13s %11.0f %10s %8.0f %8s %8s %9s  %s\n' "${LABEL[$c]}" "${MAX[$c.$k]}" \
+				"$([ $c = off ] && printf '%.0f' "$(for f in $(files $c $k max); do calc "$(kv "$f" ids) / $(kv "$f" s_seconds)"; done | median)" || echo -)" \
 				"$(med s_rate $(files $c $k max))" - - - "${TRACE[$c.$k]}"
 		else
 			cf=$(cpu_per_pkt "$fl")
@@ -454,7 +608,11 @@ for k in sip rtp; do
 		p99=$(med p99_us $at)
 		lost=$(for f in $at; do calc "$(kv "$f" s_sent) - $(kv "$f" rx)"; done | median)
 		fo=- qd=- cl=- a50=- a99=-
-		if [ $c != plain ]; then
+		if [ $c = off ]; then
+			qd=$(for f in $at; do calc "$(kv "$f" qdrop) + $(kv "$f" udrop)"; done | median)
+			a50=$(printf '%.1f' "$(calc "$p50 - $pp50")")
+			a99=$(printf '%.1f' "$(calc "$p99 - $pp99")")
+		elif [ $c != plain ]; then
 			fo=$(for f in $at; do calc "$(kv "$f" rx) > $(kv "$f" ids) ? $(kv "$f" rx) - $(kv "$f" ids) : 0"; done | median)
 			qd=$(for f in $at; do calc "$(kv "$f" qdrop) + $(kv "$f" udrop)"; done | median)
 			cl=$(printf '%.2f' "$(cpu_per_pkt $at)")
@@ -474,6 +632,16 @@ for k in sip rtp; do
 	done
 	[ -f "$W/eve.$k" ] && echo "# sipwire EVE in the $k runs: $(cat "$W/eve.$k")"
 done
+if [ -n "${OFF_NOTE:-}" ]; then
+	echo "# offloaded RTP not measured: $OFF_NOTE"
+elif [ -n "${OFF_EVE:-}" ]; then
+	echo "# offload, sipwire's EVE: $OFF_EVE"
+	echo "# offload, packets sipwire judged (queue ids less socket drops): $OFF_IDS of $((OFF_SIP + OFF_RTP)) sent through the bridge" \
+		"($OFF_SIP SIP messages, $OFF_RTP RTP); $OFF_IDS_RAMP by the end of the ramp; expected $OFF_SIP + $OFF_AFTER = $((OFF_SIP + OFF_AFTER))" \
+		"$([ "$OFF_IDS" -le $((OFF_SIP + OFF_AFTER + 8)) ] && echo "(ok)" || echo "(MORE: RTP still queued after the offload)")"
+	echo "# offload, sipwire's own count: ${OFF_SIPWIRE:-none} (consumer: $(cat "$W/alive.sw.off" 2>/dev/null))"
+	[ -f "$W/eve.off" ] && echo "# sipwire EVE in the offload runs: $(cat "$W/eve.off")"
+fi
 ratio() { # label num den target [num den]: num and den name MAX/MARK entries, or are numbers
 	local n d b=""
 	if [ -n "${5:-}" ]; then
@@ -502,7 +670,8 @@ ratio "sipwire / plain bridge, RTP max pkt/s (queued)" sw.rtp plain.rtp ">= 0.6"
 ratio "sipwire / bare NFQUEUE, RTP max pkt/s (queued)" sw.rtp nfq.rtp ">= 0.9" m
 ratio "sipwire / bare NFQUEUE, SIP by CPU per packet" "${CPU1[nfq.sip]:-}" "${CPU1[sw.sip]:-}" "(>= 0.9 if the consumer were the limit)"
 ratio "sipwire / bare NFQUEUE, RTP by CPU per packet" "${CPU1[nfq.rtp]:-}" "${CPU1[sw.rtp]:-}" "(>= 0.9 if the consumer were the limit)"
-printf 'ratio %-46s %2s %6s   (target >= 0.95: needs a call signalled through sipwire so that it offloads the media; not measured yet)\n' "offloaded RTP / plain bridge" "" n/a
+ratio "offloaded RTP / plain bridge, RTP max pkt/s" off.rtp plain.rtp \
+	">= 0.95$(case "${OFF_EVE:-}" in ok:*) ;; *) echo "; the flow was NOT shown offloaded: see '# offload'" ;; esac)" m
 echo "# targets at L: no queue drops or fail-open (qdrop, fopen), added p99 < 200 us (+p99)"
 [ -n "${NFQ_LINE:-}" ] && echo "# last bench_nfq: $NFQ_LINE"
 echo "# inline part: ${ELAPSED}s"
