@@ -9,8 +9,9 @@
  *   sip.sender: party | not_party | caller | callee
  *       for in-dialog requests: party = the tags match a dialog and the
  *       packet comes from the address that side used; not_party = the tags
- *       match but the address does not (hijack from a third host), or the
- *       tags match no dialog.
+ *       match but the address does not (hijack from a third host). When the
+ *       tags match no dialog sipwire cannot tell (a call older than the
+ *       process, or evicted): neither matches; sip.dialog:unknown says so.
  *   sip.transaction: new | retransmission | stray_response
  *   sip.registration: rebound       a REGISTER answered 2xx that moved an
  *       AOR to a new source address (or an unregistered AOR taken over).
@@ -272,10 +273,13 @@ static int match_sender(struct det_thread *t, const struct det_msg *m, const str
 		bits |= st->sender_addr_match ? SP_PARTY : SP_NOT_PARTY;
 		if (st->sender_addr_match)
 			bits |= st->sender_party ? SP_CALLEE : SP_CALLER;
-	} else if (st->dialog_unknown) {
-		bits |= SP_NOT_PARTY;
 	} else {
-		return 0; /* not an in-dialog request: the question does not apply */
+		/* Not an in-dialog request, or one for a dialog sipwire does not
+		 * know (a call that began before sipwire started, or was evicted):
+		 * whether the sender is a party cannot be told. Treating it as a
+		 * stranger would drop the BYE of every call in progress when
+		 * sipwire restarts. */
+		return 0;
 	}
 	return ((c->bits & bits) != 0) != c->neg;
 }

@@ -42,9 +42,57 @@ const char *eve_proto_name(uint8_t proto)
 	}
 }
 
+/*
+ * Writing: records are collected in our own buffer and leave it only as
+ * whole lines (the stream itself is unbuffered), so a file being read
+ * while it grows, or left by a process killed with SIGKILL, never ends in
+ * half a record. (stdio's full buffering flushed every 4 KiB, mid-record.)
+ */
+#define EVE_WBUF (1u << 16)
+
+static void wbuf_flush(struct eve *e)
+{
+	if (e->wlen && e->out && fwrite(e->wbuf, 1, e->wlen, e->out) != e->wlen)
+		e->write_errors++;
+	e->wlen = 0;
+}
+
+/*
+ * Appending to a file whose last line is unfinished (a writer that died in
+ * the middle of a write): start on a new line, so that the first record
+ * written now is not glued to the broken one.
+ */
+static void end_broken_line(FILE *f)
+{
+	long end;
+	int c;
+	if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) <= 0)
+		return;
+	if (fseek(f, end - 1, SEEK_SET) != 0)
+		return;
+	c = fgetc(f);
+	fseek(f, 0, SEEK_END);
+	if (c != '\n' && c != EOF)
+		fputc('\n', f);
+}
+
+static FILE *open_out(const char *path, int truncate)
+{
+	FILE *f = fopen(path, truncate ? "w" : "a+");
+	if (!f)
+		return NULL;
+	setvbuf(f, NULL, _IONBF, 0);
+	if (!truncate)
+		end_broken_line(f);
+	return f;
+}
+
 int eve_open(struct eve *e, const char *path, int truncate)
 {
-	FILE *f = fopen(path, truncate ? "w" : "a");
+	FILE *f;
+	if (!e->wbuf && !(e->wbuf = malloc(EVE_WBUF)))
+		return -1;
+	f = open_out(path, truncate);
 	if (!f)
 		return -1;
 	free(e->path);
@@ -54,8 +102,7 @@ int eve_open(struct eve *e, const char *path, int truncate)
 		return -1;
 	}
 	e->out = f;
-	/* Full buffering: records are whole lines and we flush at the end. */
-	setvbuf(f, NULL, _IOFBF, 1 << 16);
+	e->wlen = 0;
 	return 0;
 }
 
@@ -64,32 +111,35 @@ int eve_reopen(struct eve *e)
 	FILE *f;
 	if (!e->path)
 		return -1;
-	f = fopen(e->path, "a");
+	f = open_out(e->path, 0);
 	if (!f)
 		return -1;
+	wbuf_flush(e);
 	if (e->out)
 		fclose(e->out);
 	e->out = f;
-	setvbuf(f, NULL, _IOFBF, 1 << 16);
 	return 0;
 }
 
 void eve_close(struct eve *e)
 {
 	if (e->out) {
+		wbuf_flush(e);
 		if (fclose(e->out) != 0)
 			e->write_errors++;
 	}
 	e->out = NULL;
 	free(e->path);
 	e->path = NULL;
+	free(e->wbuf);
+	e->wbuf = NULL;
 	json_free(&e->jb);
 }
 
 void eve_flush(struct eve *e)
 {
-	if (e->out && fflush(e->out) != 0)
-		e->write_errors++;
+	if (e->out)
+		wbuf_flush(e);
 }
 
 struct json_buf *eve_begin(struct eve *e, enum eve_type t, const struct eve_hdr *h)
@@ -155,6 +205,17 @@ void eve_end(struct eve *e)
 		e->write_errors++;
 		return;
 	}
-	if (fwrite(j->buf, 1, j->len, e->out) != j->len || fputc('\n', e->out) == EOF)
-		e->write_errors++;
+	if (e->wlen + j->len + 1 > EVE_WBUF)
+		wbuf_flush(e);
+	if (j->len + 1 > EVE_WBUF) {
+		/* Larger than the buffer: the line goes out on its own. */
+		j->buf[j->len] = '\n';
+		if (fwrite(j->buf, 1, j->len + 1, e->out) != j->len + 1)
+			e->write_errors++;
+		j->buf[j->len] = '\0';
+		return;
+	}
+	memcpy(e->wbuf + e->wlen, j->buf, j->len);
+	e->wbuf[e->wlen + j->len] = '\n';
+	e->wlen += j->len + 1;
 }

@@ -45,7 +45,9 @@ struct eve_hdr {
 };
 
 struct eve {
-	FILE *out;
+	FILE *out;          /* unbuffered: whole lines leave wbuf */
+	char *wbuf;
+	size_t wlen;
 	char *path;
 	struct json_buf jb;
 	uint8_t enabled[EVE_T__COUNT];

@@ -108,8 +108,6 @@ static void write_call_state(struct json_buf *j, const struct det_msg *m)
 		json_set_str(j, "sender", !st->sender_addr_match ? "not_party"
 		                          : st->sender_party   ? "callee"
 		                                               : "caller");
-	else if (st->dialog_unknown)
-		json_set_str(j, "sender", "not_party");
 	json_set_str(j, "transaction", st->stray_response   ? "stray_response"
 	                               : st->retransmission ? "retransmission"
 	                                                    : "new");

@@ -61,18 +61,22 @@ EOF
 	sleep 0.5
 }
 count() { cat "$W/$1.count" 2>/dev/null || echo 0; }
+# (the log starts with a cut line: records are read line by line, skipping it)
+records() { jq -R -c 'fromjson? // empty' "$W/log/eve.json"; }
 stat_of() { # jq path under .stats: the last stats record
-	jq -s -c "[.[] | select(.event_type == \"stats\")] | last | .stats.$1 // 0" "$W/log/eve.json"
+	records | jq -s -c "[.[] | select(.event_type == \"stats\")] | last | .stats.$1 // 0"
 }
 anom() { # event name: the sum of the counts of its anomaly records
-	jq -s -c "[.[] | select(.event_type == \"anomaly\" and .anomaly.event == \"$1\") | .anomaly.count] | add // 0" \
-		"$W/log/eve.json"
+	records | jq -s -c "[.[] | select(.event_type == \"anomaly\" and .anomaly.event == \"$1\") | .anomaly.count] | add // 0"
 }
 
 PORT=15060
 for mode in open closed; do
 	PORT=$((PORT + 2)) # a port of its own per mode (the last sink may linger)
-	: >"$W/log/eve.json"
+	# A log whose last line was cut (a writer killed mid-record): sipwire
+	# appends on a new line, so only that fragment is not JSON.
+	CUT='{"timestamp":"2026-11-24T00:00:00.000000+0000","event_type":"fl'
+	printf '%s' "$CUT" >"$W/log/eve.json"
 	if [ $mode = open ]; then
 		sw_start_or_bail --set nfq.buffer-size=64kb
 	else
@@ -111,6 +115,8 @@ for mode in open closed; do
 		expect "fail-closed: an anomaly record capture.lost counts them" "$(anom capture.lost)" -eq "$missed"
 	fi
 	check_sw_exit
+	expect_str "EVE lines that are not JSON: only the cut one found there, alone on its line" \
+		"$(jq -R -r 'select((fromjson? // null) == null)' "$W/log/eve.json")" "$CUT"
 done
 
 e2e_end
