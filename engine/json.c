@@ -36,19 +36,34 @@ static int grow(struct json_buf *j, size_t need)
 	return 0;
 }
 
-static void put(struct json_buf *j, const char *s, size_t n)
+/* Records are built from many small pieces: the common case (room left)
+ * stays inline, growing is the exception. */
+static inline void put(struct json_buf *j, const char *s, size_t n)
 {
-	if (grow(j, n) != 0)
-		return;
+	if (j->err || j->len + n + 1 > j->cap) {
+		if (grow(j, n) != 0)
+			return;
+	}
 	memcpy(j->buf + j->len, s, n);
 	j->len += n;
 	j->buf[j->len] = '\0';
 }
 
-static void putc1(struct json_buf *j, char c)
+static inline void putc1(struct json_buf *j, char c)
 {
-	put(j, &c, 1);
+	if (j->err || j->len + 2 > j->cap) {
+		if (grow(j, 1) != 0)
+			return;
+	}
+	j->buf[j->len++] = c;
+	j->buf[j->len] = '\0';
 }
+
+/* 1 for the bytes a JSON string can hold as they are (printable ASCII but
+ * '"' and '\\'). */
+static const uint8_t json_plain[256] = {
+	[0x20] = 1, [0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1, [0x7f] = 1,
+};
 
 /* Length of a valid UTF-8 sequence at s (max n bytes), 0 if invalid. */
 static size_t utf8_len(const unsigned char *s, size_t n)
@@ -93,10 +108,10 @@ static void put_escaped(struct json_buf *j, const char *str, size_t n)
 	while (i < n) {
 		unsigned c = s[i];
 		size_t l;
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+		if (json_plain[c]) {
 			/* Copy runs of plain ASCII in one go. */
 			run = i;
-			while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
+			while (i < n && json_plain[s[i]])
 				i++;
 			put(j, (const char *)s + run, i - run);
 			continue;
