@@ -628,18 +628,31 @@ static void byp_unlink(struct engine *e, struct flow *f)
 	e->byp[i]->byp_idx = i;
 }
 
-/* Ends offloaded flow f now: what the kernel counted, then forgotten. */
-static void byp_end(struct engine *e, struct flow *f, enum flow_end_reason why)
+/*
+ * Asks the kernel whether offloaded flow f is still forwarded (1, 0, -1
+ * as engine_io.flow_alive) and keeps what it forwarded after the offload
+ * (its connection's counts less the packets sipwire saw).
+ */
+static int byp_query(struct engine *e, struct flow *f)
 {
 	uint64_t pkts = 0, bytes = 0;
-	int counted = 0;
-	if (e->io.flow_alive && e->io.flow_alive(e->io.ud, &f->key, &pkts, &bytes, &counted) == 1 &&
-	    counted) {
+	int counted = 0, alive;
+	if (!e->io.flow_alive)
+		return -1;
+	alive = e->io.flow_alive(e->io.ud, &f->key, &pkts, &bytes, &counted);
+	if (alive == 1 && counted) {
 		uint64_t seen_p = f->pkts[0] + f->pkts[1], seen_b = f->bytes[0] + f->bytes[1];
 		f->byp_counted = 1;
 		f->byp_pkts = pkts > seen_p ? pkts - seen_p : 0;
 		f->byp_bytes = bytes > seen_b ? bytes - seen_b : 0;
 	}
+	return alive;
+}
+
+/* Ends offloaded flow f now: what the kernel counted, then forgotten. */
+static void byp_end(struct engine *e, struct flow *f, enum flow_end_reason why)
+{
+	(void)byp_query(e, f);
 	if (e->io.flow_forget)
 		e->io.flow_forget(e->io.ud, &f->key);
 	flow_remove(e->ft, f, why);
@@ -672,21 +685,13 @@ static void byp_check(struct engine *e)
 	e->next_byp_check = e->now + BYP_CHECK_USEC;
 	for (uint32_t i = e->n_byp; i-- > 0;) {
 		struct flow *f = e->byp[i];
-		uint64_t pkts = 0, bytes = 0;
-		int counted = 0, alive = -1, live = sip_state_dialog_live(e->sip, f->dialog_id);
-		if (e->io.flow_alive)
-			alive = e->io.flow_alive(e->io.ud, &f->key, &pkts, &bytes, &counted);
-		if (counted) {
-			uint64_t seen_p = f->pkts[0] + f->pkts[1], seen_b = f->bytes[0] + f->bytes[1];
-			f->byp_counted = 1;
-			f->byp_pkts = pkts > seen_p ? pkts - seen_p : 0;
-			f->byp_bytes = bytes > seen_b ? bytes - seen_b : 0;
+		int alive;
+		if (!sip_state_dialog_live(e->sip, f->dialog_id)) {
+			byp_end(e, f, FLOW_END_FORCED);
+			continue;
 		}
-		if (!live) {
-			if (e->io.flow_forget)
-				e->io.flow_forget(e->io.ud, &f->key);
-			flow_remove(e->ft, f, FLOW_END_FORCED);
-		} else if (alive == 1) {
+		alive = byp_query(e, f);
+		if (alive == 1) {
 			flow_touch(e->ft, f, e->now);
 			sip_state_media_activity(e->sip, f->dialog_id, e->now);
 		} else if (alive == 0) {
@@ -1108,11 +1113,15 @@ static void process_ip(struct engine *e, packet *p)
 	verdict_log(e, p, "rules");
 }
 
-/* Memory caps that made the engine give up inspecting something. */
+/*
+ * Memory caps that made the engine give up inspecting something: fragments
+ * it could not hold for reassembly, TCP data it skipped. (A full flow
+ * table is not one: the least recently seen flow makes room and the packet
+ * is inspected; evictions are counted and reported as anomalies.)
+ */
 static uint64_t overload_mark(const struct engine *e)
 {
-	return flow_table_stats(e->ft)->memcap_hits + defrag_get_stats(e->df)->memcap_hits +
-	       stream_get_stats(e->stream)->memcap_hits;
+	return defrag_get_stats(e->df)->memcap_hits + stream_get_stats(e->stream)->memcap_hits;
 }
 
 /*
@@ -1146,9 +1155,10 @@ int engine_packet(struct engine *e, packet *p)
 	if (e->inline_mode && overload_mark(e) != mark && !(v & ENGINE_DROP)) {
 		/* Something was left uninspected for lack of memory. */
 		if (e->overload_drop) {
+			/* No drop record per packet (overload comes with floods):
+			 * the anomaly, once a second, carries the count. */
 			e->st.overload_drop++;
-			e->verdict_drop = 1;
-			verdict_log(e, p, "overload");
+			e->st.drops++;
 			v = ENGINE_DROP;
 			overload_log(e, ANOM_IPS_FAIL_CLOSED, p, 1);
 		} else {
