@@ -21,7 +21,7 @@
 . "$(dirname "$0")/lib.sh"
 
 N=10
-e2e_begin benign sipp
+e2e_begin benign sipp conntrack
 lab_up
 sw_start_or_bail
 
@@ -47,6 +47,9 @@ cap_stop phone
 connmark=$(iptables_pkts 'ACCEPT .*connmark match')
 queued=$(iptables_pkts 'NFQUEUE +17 ')
 qline=$(queue_line 0)
+# The calls have ended (BYE): sipwire deleted their offloaded connections,
+# so no connection with the bypass mark is left for the next call to ride.
+marked=$(ns sipwire conntrack -L -m 0x40000000/0x40000000 2>/dev/null | grep -c 'mark=')
 sw_stop
 check_sw_exit
 
@@ -78,6 +81,10 @@ expect "EVE call records ended by the caller's BYE" \
 expect "EVE RTP flow records offloaded (bypass capture)" \
 	"$(eve 'count(.event_type == "flow" and .app_proto == "rtp" and .flow.bypass == "capture")')" -ge 1
 expect "stats: sipwire.ips.bypassed_flows" "$(eve 'stats.sipwire.ips.bypassed_flows')" -ge 1
+expect "connections still carrying the bypass mark after the calls ended" "$marked" -eq 0
+expect "offloaded flow records count what the kernel forwarded after the offload" \
+	"$(eve '[ev("flow")[] | select(.flow.bypass == "capture") | .flow.bypassed.pkts // 0] | add // 0')" \
+	-ge $((N * 236 * 2 * 80 / 100))
 expect "stats: sipwire.capture.missed" "$(eve 'stats.sipwire.capture.missed')" -eq 0
 
 # Offload seen from the kernel: packets of offloaded connections pass the
