@@ -468,7 +468,7 @@ int detect_eval(struct detect_engine *de, struct det_thread *t, const struct det
 		if (r->action == RA_DROP || r->action == RA_REJECT) {
 			res->drop = 1;
 			if (r->action == RA_REJECT)
-				res->reject = 1;
+				res->reject |= r->reject_to ? r->reject_to : REJECT_TO_SRC;
 		}
 		if (!alert && r->action == RA_ALERT && !t->block_secs)
 			continue;

@@ -34,7 +34,7 @@ struct det_result {
 	struct det_alert a[DET_MAX_ALERTS];
 	uint8_t n;
 	uint8_t drop;       /* a drop/reject rule matched */
-	uint8_t reject;     /* ... a reject rule */
+	uint8_t reject;     /* ... a reject rule: REJECT_TO_SRC | REJECT_TO_DST of those that matched */
 	uint8_t pass;       /* a pass rule matched: nothing after it was evaluated */
 	uint32_t lost;      /* matches beyond DET_MAX_ALERTS */
 };

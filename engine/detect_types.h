@@ -43,6 +43,10 @@ enum rule_action {
 	RA_PASS,   /* stop inspecting this packet/flow, no alert */
 };
 
+/* Whom a reject rule answers (Suricata's reject/rejectsrc, rejectdst, rejectboth). */
+#define REJECT_TO_SRC 1u
+#define REJECT_TO_DST 2u
+
 /* Rule protocol. Packet-level protocols match on every packet of that L4;
  * RP_SIP rules are evaluated once per parsed SIP message (any transport);
  * RP_RTP once per RTP/RTCP packet of a media flow. Protocols sipwire does
@@ -124,6 +128,7 @@ struct thr_spec {
 struct rule {
 	/* Header. */
 	uint8_t action;      /* enum rule_action */
+	uint8_t reject_to;   /* RA_REJECT: REJECT_TO_SRC (reject, rejectsrc), _DST, or both */
 	uint8_t proto;       /* enum rule_proto */
 	uint8_t bidir;       /* "<>" */
 	uint8_t noalert;

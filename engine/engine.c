@@ -261,56 +261,77 @@ static void flush_packet_anomalies(struct engine *e, packet *p)
 /* Detection                                                           */
 
 /*
- * A reject rule matched message m: answer its sender (inline only), at most
+ * A reject rule matched message m: answer (inline only), at most
  * ips.reject-max-per-second replies a second so that a flood with spoofed
- * sources cannot turn sipwire into an amplifier. A SIP request over UDP
- * gets a SIP response (RFC 3261 §8.2.6); over TCP, and for any other TCP
- * packet, a RST; anything else an ICMP port unreachable. ACKs, ICMP errors
- * and RSTs get nothing (the builders refuse them).
+ * sources cannot turn sipwire into an amplifier. Toward the sender
+ * (reject, rejectsrc, rejectboth): a SIP request over UDP gets a SIP
+ * response (RFC 3261 §8.2.6); over TCP, and any other TCP packet, a RST;
+ * anything else an ICMP port unreachable. Toward the destination
+ * (rejectdst, rejectboth): TCP gets a RST, so that the receiver drops its
+ * side of the connection too; other protocols have no such reply (the
+ * packet is only dropped). ACKs, ICMP errors and RSTs get nothing (the
+ * builders refuse them).
  */
-static void send_reject(struct engine *e, const struct det_msg *m)
+static int reject_budget(struct engine *e, const packet *p)
 {
-	/* Replies go out unfragmented: at most an Ethernet MTU. */
-	uint8_t buf[1500];
-	const packet *p = e->cur;
-	size_t n = 0;
-	uint64_t *ok = NULL;
-	sw_time sec;
-
-	if (!e->inline_mode || !e->io.inject || !p || !p->ip_v)
-		return;
-	sec = p->ts / SW_USEC_PER_SEC;
+	sw_time sec = p->ts / SW_USEC_PER_SEC;
 	if (sec != e->reject_sec) {
 		e->reject_sec = sec;
 		e->reject_n = 0;
 	}
 	if (e->reject_n >= e->cfg->ips.reject_max_per_second) {
 		e->st.reject_limited++;
-		return;
+		return 0;
 	}
-	if (m->kind == DM_SIP && m->sip && m->sip->is_request && p->proto == IPPROTO_UDP) {
-		n = reject_sip_response(p, m->sip, e->cfg->ips.reject_sip_code,
-		                        e->cfg->ips.reject_sip_reason, buf, sizeof(buf));
-		ok = &e->st.reject_sip;
-		if (!n && m->sip->method_id == SIP_M_ACK)
-			return; /* an ACK is never answered */
-	} else if (p->proto == IPPROTO_TCP) {
-		if (p->tcp_flags & TH_RST)
-			return;
-		n = reject_tcp_rst(p, 1, buf, sizeof(buf));
-		ok = &e->st.reject_rst;
-	} else {
-		if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6)
-			return;
-		n = reject_icmp_unreach(p, buf, sizeof(buf));
-		ok = &e->st.reject_icmp;
-	}
-	if (!n || e->io.inject(e->io.ud, p, buf, n) != 0) {
+	return 1;
+}
+
+static void reject_send(struct engine *e, const packet *p, int to_sender, const uint8_t *buf,
+                        size_t n, uint64_t *ok)
+{
+	if (!n || e->io.inject(e->io.ud, p, to_sender, buf, n) != 0) {
 		e->st.reject_errors++;
 		return;
 	}
 	e->reject_n++;
 	(*ok)++;
+}
+
+static void send_reject(struct engine *e, const struct det_msg *m, unsigned to)
+{
+	/* Replies go out unfragmented: at most an Ethernet MTU. */
+	uint8_t buf[1500];
+	const packet *p = e->cur;
+	size_t n = 0;
+	uint64_t *ok = NULL;
+
+	if (!e->inline_mode || !e->io.inject || !p || !p->ip_v)
+		return;
+	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6)
+		return;
+	if (p->proto == IPPROTO_TCP && (p->tcp_flags & TH_RST))
+		return;
+	if ((to & REJECT_TO_SRC) && reject_budget(e, p)) {
+		if (m->kind == DM_SIP && m->sip && m->sip->is_request && p->proto == IPPROTO_UDP) {
+			if (m->sip->method_id != SIP_M_ACK) { /* an ACK is never answered */
+				n = reject_sip_response(p, m->sip, e->cfg->ips.reject_sip_code,
+				                        e->cfg->ips.reject_sip_reason, buf, sizeof(buf));
+				ok = &e->st.reject_sip;
+			}
+		} else if (p->proto == IPPROTO_TCP) {
+			n = reject_tcp_rst(p, 1, buf, sizeof(buf));
+			ok = &e->st.reject_rst;
+		} else {
+			n = reject_icmp_unreach(p, buf, sizeof(buf));
+			ok = &e->st.reject_icmp;
+		}
+		if (ok)
+			reject_send(e, p, 1, buf, n, ok);
+	}
+	if ((to & REJECT_TO_DST) && p->proto == IPPROTO_TCP && reject_budget(e, p)) {
+		n = reject_tcp_rst(p, 0, buf, sizeof(buf));
+		reject_send(e, p, 0, buf, n, &e->st.reject_rst);
+	}
 }
 
 /* Evaluates the rules on m; logs the alerts; a drop/reject rule makes the
@@ -335,7 +356,7 @@ static void run_detect(struct engine *e, const struct det_msg *m)
 	if (res.drop)
 		e->verdict_drop = 1;
 	if (res.reject)
-		send_reject(e, m);
+		send_reject(e, m, res.reject);
 }
 
 /* What the rules see of one packet (packet and rtp rules, drop records). */

@@ -46,9 +46,10 @@ struct engine_io {
 	/*
 	 * Sends the IP datagram l3[0..len) in answer to packet orig (a reject
 	 * rule's SIP response, ICMP unreachable or TCP RST), toward orig's
-	 * sender. 0 when sent.
+	 * sender (to_sender 1) or on toward its destination (0: rejectdst,
+	 * rejectboth). 0 when sent.
 	 */
-	int (*inject)(void *ud, const packet *orig, const uint8_t *l3, size_t len);
+	int (*inject)(void *ud, const packet *orig, int to_sender, const uint8_t *l3, size_t len);
 	/*
 	 * Offloaded flows, which the engine no longer sees: is the kernel still
 	 * forwarding flow key k (1 yes, with the packets and bytes it counted

@@ -92,6 +92,38 @@ static void write_sip(struct json_buf *j, const struct det_msg *m)
 	json_close_object(j);
 }
 
+/* A reject answers this message with a SIP response (a request over UDP). */
+static int sip_reply(const struct det_msg *m)
+{
+	return m->kind == DM_SIP && m->sip && m->sip->is_request && m->l4 == IPPROTO_UDP;
+}
+
+/*
+ * What a reject sends besides dropping, in Suricata's words: a TCP reset
+ * toward the source, the destination or both; an ICMP unreachable toward
+ * the source for other protocols. A SIP request over UDP gets a SIP
+ * response instead (sipwire.reject), which Suricata's list has no name for.
+ */
+static void write_reject(struct json_buf *j, const struct det_msg *m, unsigned to)
+{
+	const char *src_side = m->to_server ? "to_client" : "to_server";
+	const char *dst_side = m->to_server ? "to_server" : "to_client";
+	if (m->l4 == IPPROTO_TCP) {
+		json_set_str(j, "reject_target", to == (REJECT_TO_SRC | REJECT_TO_DST) ? "both"
+		                                 : to & REJECT_TO_SRC                  ? src_side
+		                                                                       : dst_side);
+		json_open_array(j, "reject");
+		json_append_str(j, "tcp-reset", 9);
+		json_close_array(j);
+	} else if ((to & REJECT_TO_SRC) && !sip_reply(m) && m->l4 != IPPROTO_ICMP &&
+	           m->l4 != IPPROTO_ICMPV6) {
+		json_set_str(j, "reject_target", src_side);
+		json_open_array(j, "reject");
+		json_append_str(j, "icmp-prohib", 11);
+		json_close_array(j);
+	}
+}
+
 /* The call state the rule saw, in the words of the call-aware keywords. */
 static void write_call_state(struct json_buf *j, const struct det_msg *m)
 {
@@ -224,15 +256,8 @@ void eve_write_alert(struct eve *e, const struct det_msg *m, const struct det_al
 	if (blocks) {
 		json_open_object(j, "verdict");
 		json_set_str(j, "action", "drop");
-		if (a->action == RA_REJECT && m->kind != DM_SIP) {
-			json_set_str(j, "reject_target", "to_client");
-			json_open_array(j, "reject");
-			if (m->l4 == IPPROTO_TCP)
-				json_append_str(j, "tcp-reset", 9);
-			else
-				json_append_str(j, "icmp-prohib", 11);
-			json_close_array(j);
-		}
+		if (a->action == RA_REJECT)
+			write_reject(j, m, r->reject_to ? r->reject_to : REJECT_TO_SRC);
 		json_close_object(j);
 	}
 	json_open_object(j, "sipwire");
@@ -254,8 +279,9 @@ void eve_write_alert(struct eve *e, const struct det_msg *m, const struct det_al
 		json_set_uint(j, "block_seconds", a->block_secs);
 	if (a->suppressed)
 		json_set_bool(j, "alert_suppressed", 1);
-	if (a->action == RA_REJECT && m->kind == DM_SIP && m->sip && m->sip->is_request)
-		json_set_str(j, "reject", "sip-403");
+	if (a->action == RA_REJECT && sip_reply(m) &&
+	    ((r->reject_to ? r->reject_to : REJECT_TO_SRC) & REJECT_TO_SRC))
+		json_set_str(j, "reject", "sip-response");
 	if (r->file) {
 		json_set_str(j, "rule_file", r->file);
 		json_set_uint(j, "rule_line", r->line);

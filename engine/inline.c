@@ -70,26 +70,39 @@ static sw_time now_usec(void)
 }
 
 /*
- * engine_io.inject: a reply to the packet being judged leaves through the
- * bridge port that packet came in on, to the MAC it came from, from the
- * MAC last seen with the address it impersonates (the PBX's own, so the
- * reply looks like the PBX's answer), or the port's own MAC if never seen.
+ * engine_io.inject. Toward the sender: out of the bridge port the packet
+ * came in on, to the MAC it came from, from the MAC last seen with the
+ * address the reply impersonates (the PBX's own, so that it looks like the
+ * PBX's answer) or the port's own MAC if never seen. Toward the
+ * destination: out of the port the packet was going to leave by, to the
+ * MAC last seen with the destination address (none known: not sent), from
+ * the sender's.
  */
-static int do_inject(void *ud, const packet *orig, const uint8_t *l3, size_t len)
+static int do_inject(void *ud, const packet *orig, int to_sender, const uint8_t *l3, size_t len)
 {
 	struct inline_ctx *ic = ud;
 	const struct nfq_meta *m = cur_meta;
-	uint8_t src_mac[6];
+	uint8_t src_mac[6], dst_mac[6];
 	int ifindex;
 
-	if (!ic->inj || !m || m->hwaddr_len != 6)
+	if (!ic->inj || !m)
 		return -1;
-	ifindex = (int)(m->physindev ? m->physindev : m->indev);
-	if (!ifindex)
+	if (to_sender) {
+		if (m->hwaddr_len != 6)
+			return -1;
+		ifindex = (int)(m->physindev ? m->physindev : m->indev);
+		if (!ifindex)
+			return -1;
+		if (inject_lookup(ic->inj, &orig->dst, src_mac) == 1)
+			return inject_send(ic->inj, ifindex, m->hwaddr, src_mac, l3, len);
+		return inject_send(ic->inj, ifindex, m->hwaddr, NULL, l3, len);
+	}
+	ifindex = (int)m->physoutdev;
+	if (!ifindex || inject_lookup(ic->inj, &orig->dst, dst_mac) != 1)
 		return -1;
-	if (inject_lookup(ic->inj, &orig->dst, src_mac) == 1)
-		return inject_send(ic->inj, ifindex, m->hwaddr, src_mac, l3, len);
-	return inject_send(ic->inj, ifindex, m->hwaddr, NULL, l3, len);
+	if (m->hwaddr_len == 6)
+		return inject_send(ic->inj, ifindex, dst_mac, m->hwaddr, l3, len);
+	return inject_send(ic->inj, ifindex, dst_mac, NULL, l3, len);
 }
 
 static void ct_tuple_of(struct ct_tuple *t, const struct flow_key *k)

@@ -30,10 +30,15 @@ const struct rule_load_ctx *rule_load_current(void)
 static const struct {
 	const char *name;
 	uint8_t action;
+	uint8_t reject_to; /* REJECT_TO_* */
 } actions[] = {
-	{ "alert", RA_ALERT },   { "drop", RA_DROP },         { "reject", RA_REJECT },
-	{ "rejectsrc", RA_REJECT }, { "rejectdst", RA_REJECT }, { "rejectboth", RA_REJECT },
-	{ "pass", RA_PASS },
+	{ "alert", RA_ALERT, 0 },
+	{ "drop", RA_DROP, 0 },
+	{ "reject", RA_REJECT, REJECT_TO_SRC },
+	{ "rejectsrc", RA_REJECT, REJECT_TO_SRC },
+	{ "rejectdst", RA_REJECT, REJECT_TO_DST },
+	{ "rejectboth", RA_REJECT, REJECT_TO_SRC | REJECT_TO_DST },
+	{ "pass", RA_PASS, 0 },
 };
 
 /* Protocols: inspected ones, then names Suricata knows that sipwire loads
@@ -238,8 +243,10 @@ struct rule *rule_parse(const char *text, const struct rule_load_ctx *c, struct 
 	/* action */
 	t = header_token(text, i, &s);
 	for (size_t k = 0; k < SW_ARRAY_SIZE(actions); k++)
-		if (tok_eq(text, s, t, actions[k].name))
+		if (tok_eq(text, s, t, actions[k].name)) {
 			r->action = actions[k].action;
+			r->reject_to = actions[k].reject_to;
+		}
 	if (!r->action) {
 		rule_errf(e, (uint32_t)s, "unknown action '%.*s' (alert, drop, reject, pass)",
 		          (int)SW_MIN(t - s, 32), text + s);

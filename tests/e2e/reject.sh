@@ -3,13 +3,15 @@
 # faster than ips.reject-max-per-second:
 #   SIP request over UDP  -> a SIP 403 from the PBX's address (RFC 3261
 #                            §8.2.6: Via, From, Call-ID, CSeq copied)
-#   SIP over TCP          -> a RST: the phone's connection is reset
+#   SIP over TCP          -> a RST: the phone's connection is reset (and
+#                            with rejectboth the PBX's side too)
 #   other UDP             -> ICMP port unreachable: the sender's connected
 #                            socket gets ECONNREFUSED
 # and the rejected packets never reach the PBX.
 #
-# Test rules (-S: only these): SIP with User-Agent "reject-me", UDP with
-# payload "zap" to the RTP range. The phone's probes are python3 sockets;
+# Test rules (-S: only these): SIP with User-Agent "reject-me" (reject),
+# "reject-both" (rejectboth: the TCP probe), UDP with payload "zap" to the
+# RTP range. The phone's probes are python3 sockets;
 # the PBX side has a TCP listener on 5061 (queued by the bridge rules).
 # Then 20 rejected OPTIONS in a burst with ips.reject-max-per-second=5:
 # 5 answered, 15 only dropped (stats reject_limited).
@@ -19,6 +21,7 @@ e2e_begin reject python3
 lab_up
 cat >"$W/reject.rules" <<'EOF'
 reject sip any any -> any any (msg:"test: reject a marked User-Agent"; sip.user_agent; content:"reject-me"; sid:9200001; rev:1;)
+rejectboth sip any any -> any any (msg:"test: reset both ends"; sip.user_agent; content:"reject-both"; sid:9200003; rev:1;)
 reject udp any any -> any 10000:20000 (msg:"test: reject zap"; content:"zap"; sid:9200002; rev:1;)
 EOF
 sw_start_or_bail -S "$W/reject.rules" --set ips.reject-max-per-second=5
@@ -32,22 +35,27 @@ s.bind(("192.0.2.5", 5061))
 s.listen(4)
 s.settimeout(25)
 got = 0
+conns = []
 try:
     while True:
         c, _ = s.accept()
         c.settimeout(3)
+        how = "closed"
         try:
             while True:
                 d = c.recv(4096)
                 if not d:
                     break
                 got += len(d)
-        except Exception:
-            pass
-        open(sys.argv[1], "w").write(str(got))
+        except ConnectionResetError:
+            how = "reset"
+        except Exception as e:
+            how = type(e).__name__
+        conns.append(how)
+        open(sys.argv[1], "w").write("%d %s" % (got, ",".join(conns)))
 except Exception:
     pass
-open(sys.argv[1], "w").write(str(got))
+open(sys.argv[1], "w").write("%d %s" % (got, ",".join(conns)))
 EOF
 BG_PIDS+=($!)
 sleep 0.5
@@ -76,7 +84,8 @@ t = socket.socket()
 t.settimeout(3)
 try:
     t.connect(("192.0.2.5", 5061))
-    t.send(opt.replace("{T}", "TCP").replace("{P}", "5061").replace("{N}", "2").encode())
+    t.send(opt.replace("{T}", "TCP").replace("{P}", "5061").replace("{N}", "2")
+           .replace("reject-me", "reject-both").encode())
     d = t.recv(4096)
     res.append("tcp=read %d bytes" % len(d))
 except ConnectionResetError:
@@ -120,12 +129,13 @@ expect_str "SIP over UDP: a 403 from 192.0.2.5 with the request's Call-ID" "${pr
 	"udp=192.0.2.5|SIP/2.0 403 Forbidden|Call-ID: rej-1@192.0.2.10"
 expect_str "SIP over TCP: the connection was reset" "${probe[1]:-}" "tcp=reset"
 expect_str "UDP to the RTP range: ICMP port unreachable (ECONNREFUSED)" "${probe[2]:-}" "icmp=refused"
-expect "TCP bytes that reached the PBX's listener" "$(cat "$W/tcp.count" 2>/dev/null || echo 0)" -eq 0
+expect_str "rejectboth over TCP: the PBX's side was reset too, and got no byte of it" \
+	"$(cat "$W/tcp.count" 2>/dev/null)" "0 reset"
 expect "rejected requests that reached the PBX" "$(pkts pbx '$2 == "192.0.2.10" && $6 == "REQ"')" -eq 0
 expect "burst of 20: 403s seen at the phone (max 5 a second)" \
 	"$(pkts phone '$2 == "192.0.2.5" && $5 == 5068 && $6 == "RESP" && $7 == "403"')" -eq 5
 expect "stats: reject_sip (1 + 5)" "$(eve 'stats.sipwire.ips.reject_sip')" -eq 6
-expect "stats: reject_rst" "$(eve 'stats.sipwire.ips.reject_rst')" -ge 1
+expect "stats: reject_rst (one to each end)" "$(eve 'stats.sipwire.ips.reject_rst')" -eq 2
 expect "stats: reject_icmp" "$(eve 'stats.sipwire.ips.reject_icmp')" -eq 1
 expect "stats: reject_limited (20 - 5)" "$(eve 'stats.sipwire.ips.reject_limited')" -eq 15
 expect "alerts of the reject rules" "$(eve 'count(.event_type == "alert" and .alert.action == "blocked")')" -ge 23
