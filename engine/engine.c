@@ -48,6 +48,7 @@ struct engine {
 
 	struct sip_header *hdrs;
 	size_t hdr_cap;
+	const struct engine_prep *prep; /* engine_packet_prepared(): this packet's, or NULL */
 	struct sdp_session sdp;
 
 	struct detect_engine *de; /* NULL: no rules */
@@ -542,39 +543,151 @@ static void sip_message_parsed(struct engine *e, struct flow *f, int dir, const 
 	}
 }
 
-/* UDP datagram on a SIP flow: every message in it is parsed, once. */
-static void handle_sip_datagram(struct engine *e, packet *p)
-{
-	const char *buf = (const char *)p->payload;
-	uint32_t left = p->payload_len, nmsg = 0;
+/*
+ * The SIP messages of a UDP datagram, parsed: RFC 5626 keep-alives and
+ * stray line ends between messages are skipped; parsing stops after a
+ * message that cannot be framed (the rest of the datagram is lost), at the
+ * end, or after max messages. Message i's headers go to hdrs[i * hdr_cap].
+ * Returns how many; *used = bytes consumed; *keepalive when the datagram
+ * is only line ends; *done when nothing is left to parse. Touches nothing
+ * else, so it also runs before the engine is taken (engine_prepare).
+ */
+struct dgram_msg {
 	struct sip_msg m;
+	int r;
+};
 
-	while (left > 0) {
-		/* RFC 5626 keep-alives and stray line ends between messages. */
+static unsigned dgram_parse(const char *buf, uint32_t len, struct dgram_msg *out, unsigned max,
+                            struct sip_header *hdrs, size_t hdr_cap, uint32_t *used,
+                            int *keepalive, int *done)
+{
+	uint32_t off = 0;
+	unsigned n = 0;
+	*keepalive = 0;
+	*done = 0;
+	while (off < len && n < max) {
 		uint32_t skip = 0;
-		while (skip < left && (buf[skip] == '\r' || buf[skip] == '\n'))
+		while (off + skip < len && (buf[off + skip] == '\r' || buf[off + skip] == '\n'))
 			skip++;
 		if (skip) {
-			if (nmsg == 0 && skip == left)
-				e->st.sip_keepalives++;
-			buf += skip;
-			left -= skip;
+			if (off == 0 && skip == len)
+				*keepalive = 1;
+			off += skip;
 			continue;
 		}
-		int r = sip_parse(buf, left, &m, e->hdrs, e->hdr_cap, SIP_PARSE_DATAGRAM);
-		sip_message_parsed(e, p->flow, p->dir, &m, r, SIP_PARSE_DATAGRAM);
-		if (r <= 0)
-			break; /* not framable: the rest of the datagram is lost */
-		nmsg++;
-		buf += r;
-		left -= (uint32_t)r;
+		out[n].r = sip_parse(buf + off, len - off, &out[n].m, hdrs + (size_t)n * hdr_cap, hdr_cap,
+		                     SIP_PARSE_DATAGRAM);
+		if (out[n++].r <= 0) {
+			*done = 1; /* not framable: the rest of the datagram is lost */
+			break;
+		}
+		off += (uint32_t)out[n - 1].r;
+	}
+	if (off >= len)
+		*done = 1;
+	*used = off;
+	return n;
+}
+
+#define PREP_MAX_MSGS 4
+
+/* Per worker (inline) or per run (offline): see engine_prepare(). */
+struct engine_prep {
+	const uint8_t *payload; /* the datagram parsed (NULL: nothing prepared) */
+	uint32_t len, used;
+	unsigned n;
+	int keepalive, done;
+	size_t hdr_cap;
+	struct sip_header *hdrs; /* PREP_MAX_MSGS * hdr_cap */
+	struct dgram_msg msg[PREP_MAX_MSGS];
+};
+
+/* UDP datagram on a SIP flow: every message in it is parsed, once (before
+ * the engine was taken when pp prepared this very datagram). */
+static void handle_sip_datagram(struct engine *e, packet *p)
+{
+	const struct engine_prep *pp = e->prep;
+	const char *buf = (const char *)p->payload;
+	uint32_t len = p->payload_len, off = 0, nmsg = 0, used;
+	int keepalive, done = 0;
+	struct dgram_msg one;
+
+	if (pp && pp->payload && pp->payload == p->payload && pp->len == len) {
+		for (unsigned i = 0; i < pp->n; i++) {
+			sip_message_parsed(e, p->flow, p->dir, &pp->msg[i].m, pp->msg[i].r,
+			                   SIP_PARSE_DATAGRAM);
+			nmsg += pp->msg[i].r > 0;
+		}
+		off = pp->used;
+		done = pp->done;
+		if (pp->keepalive)
+			e->st.sip_keepalives++;
+	}
+	while (!done) {
+		unsigned n = dgram_parse(buf + off, len - off, &one, 1, e->hdrs, e->hdr_cap, &used,
+		                         &keepalive, &done);
+		if (keepalive && off == 0)
+			e->st.sip_keepalives++;
+		if (n) {
+			sip_message_parsed(e, p->flow, p->dir, &one.m, one.r, SIP_PARSE_DATAGRAM);
+			nmsg += one.r > 0;
+		}
+		off += used;
+		if (!n)
+			break;
 	}
 	if (nmsg > 1)
 		e->st.sip_multi_msg_datagrams++;
 }
 
-/* ------------------------------------------------------------------ */
-/* RTP                                                                 */
+struct engine_prep *engine_prep_new(const struct sw_config *cfg)
+{
+	struct engine_prep *pp = calloc(1, sizeof(*pp));
+	if (!pp)
+		return NULL;
+	pp->hdr_cap = cfg->sip.max_headers;
+	pp->hdrs = calloc((size_t)PREP_MAX_MSGS * pp->hdr_cap, sizeof(*pp->hdrs));
+	if (!pp->hdrs) {
+		free(pp);
+		return NULL;
+	}
+	return pp;
+}
+
+void engine_prep_free(struct engine_prep *pp)
+{
+	if (!pp)
+		return;
+	free(pp->hdrs);
+	free(pp);
+}
+
+/*
+ * Whether a UDP payload may be SIP: after line ends, a request's method
+ * (an upper-case token) or "SIP/2.0". Cheap; the engine decides for real
+ * (the flow's application), and uses what was prepared only then.
+ */
+static int maybe_sip(const uint8_t *b, uint32_t n)
+{
+	uint32_t i = 0;
+	while (i < n && (b[i] == '\r' || b[i] == '\n'))
+		i++;
+	return i < n && b[i] >= 'A' && b[i] <= 'Z';
+}
+
+void engine_prepare(struct engine_prep *pp, const packet *p)
+{
+	packet t = *p;
+	pp->payload = NULL;
+	pp->n = 0;
+	if (decode_packet(&t) != 0 || t.proto != IPPROTO_UDP || (t.flags & PKT_IS_FRAGMENT) ||
+	    !t.payload_len || !maybe_sip(t.payload, t.payload_len))
+		return;
+	pp->n = dgram_parse((const char *)t.payload, t.payload_len, pp->msg, PREP_MAX_MSGS, pp->hdrs,
+	                    pp->hdr_cap, &pp->used, &pp->keepalive, &pp->done);
+	pp->payload = t.payload;
+	pp->len = t.payload_len;
+}
 
 static void media_refresh(struct engine *e, packet *p, struct flow *f);
 
@@ -1171,8 +1284,16 @@ static int engine_packet_inner(struct engine *e, packet *p);
 
 int engine_packet(struct engine *e, packet *p)
 {
+	return engine_packet_prepared(e, p, NULL);
+}
+
+int engine_packet_prepared(struct engine *e, packet *p, const struct engine_prep *pp)
+{
 	uint64_t mark = e->inline_mode ? overload_mark(e) : 0;
-	int v = engine_packet_inner(e, p);
+	int v;
+	e->prep = pp;
+	v = engine_packet_inner(e, p);
+	e->prep = NULL;
 	if (e->inline_mode && overload_mark(e) != mark && !(v & ENGINE_DROP)) {
 		/* Something was left uninspected for lack of memory. */
 		if (e->overload_drop) {

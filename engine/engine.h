@@ -41,6 +41,21 @@ int engine_reopen_logs(struct engine *e);
  */
 int engine_packet(struct engine *e, packet *p);
 
+/*
+ * The part of a packet's work that needs no engine state: decoding it and
+ * parsing the SIP messages of a UDP datagram. Inline, each worker does it
+ * before taking the shared engine (outside its lock); offline, the same
+ * path runs, so replay and inline stay one pipeline. pp is reusable: each
+ * engine_prepare() replaces what it held.
+ */
+struct engine_prep;
+struct engine_prep *engine_prep_new(const struct sw_config *cfg);
+void engine_prep_free(struct engine_prep *pp);
+/* Prepares packet p (which is not changed; thread-safe given its own pp). */
+void engine_prepare(struct engine_prep *pp, const packet *p);
+/* engine_packet() using what pp prepared for this packet (NULL: none). */
+int engine_packet_prepared(struct engine *e, packet *p, const struct engine_prep *pp);
+
 /* Inline mode: what the engine may do on the wire besides verdicts. */
 struct engine_io {
 	/*

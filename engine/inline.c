@@ -39,6 +39,7 @@ struct inline_ctx;
 struct worker {
 	struct inline_ctx *ic;
 	struct nfq_queue *q;
+	struct engine_prep *prep;  /* this worker's: decode and SIP parse outside the lock */
 	pthread_t th;
 	int started;
 	struct nfq_stats reported; /* counters already added to the engine's stats */
@@ -155,8 +156,9 @@ static void on_packet(void *ud, packet *p, const struct nfq_meta *m, struct nfq_
 	int r;
 
 	cur_meta = m;
+	engine_prepare(w->prep, p);
 	pthread_mutex_lock(&ic->lock);
-	r = engine_packet(ic->eng, p);
+	r = engine_packet_prepared(ic->eng, p, w->prep);
 	pthread_mutex_unlock(&ic->lock);
 	cur_meta = NULL;
 	if (ic->inj && m->hwaddr_len == 6 && p->ip_v)
@@ -393,6 +395,12 @@ int inline_run(const struct inline_opts *o)
 	}
 	for (unsigned i = 0; i < o->n_queues; i++) {
 		ic.w[i].ic = &ic;
+		ic.w[i].prep = engine_prep_new(o->cfg);
+		if (!ic.w[i].prep) {
+			fprintf(stderr, "sipwire: out of memory\n");
+			rc = 1;
+			goto out;
+		}
 		ic.w[i].q = nfq_queue_open(o->queues[i], &qo, err, sizeof(err));
 		if (!ic.w[i].q) {
 			fprintf(stderr, "sipwire: %s\n", err);
@@ -457,8 +465,10 @@ join:
 	print_summary(&ic);
 out:
 	/* Unbind first: from here the kernel passes packets (--queue-bypass). */
-	for (unsigned i = 0; i < ic.n_w; i++)
+	for (unsigned i = 0; i < o->n_queues && ic.w; i++) {
 		nfq_queue_close(ic.w[i].q);
+		engine_prep_free(ic.w[i].prep);
+	}
 	engine_finish(ic.eng);
 	if (engine_write_errors(ic.eng)) {
 		fprintf(stderr, "sipwire: %llu EVE write errors (disk full?)\n",

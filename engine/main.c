@@ -150,6 +150,7 @@ static int ensure_dir(const char *dir)
 
 struct run_ctx {
 	struct engine *eng;
+	struct engine_prep *prep;
 	struct capture *cap;
 	const char *last_file;
 	const char *const *rules;
@@ -192,7 +193,10 @@ static int on_packet(void *ud, packet *p)
 		engine_set_pcap_filename(rc->eng, f);
 		rc->last_file = f;
 	}
-	engine_packet(rc->eng, p);
+	/* The same two steps as inline mode (there, the first runs outside the
+	 * engine's lock). */
+	engine_prepare(rc->prep, p);
+	engine_packet_prepared(rc->eng, p, rc->prep);
 	return 0;
 }
 
@@ -375,7 +379,14 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	struct run_ctx run = { eng, cap, NULL, rpaths, n_rules };
+	struct run_ctx run = { eng, engine_prep_new(&cfg), cap, NULL, rpaths, n_rules };
+	if (!run.prep) {
+		fprintf(stderr, "sipwire: out of memory\n");
+		engine_destroy(eng);
+		capture_pcap_close(cap);
+		config_free(&cfg);
+		return 1;
+	}
 	{
 		struct sigaction sa;
 		memset(&sa, 0, sizeof(sa));
@@ -395,6 +406,7 @@ int main(int argc, char **argv)
 		rc = 1;
 	}
 	engine_destroy(eng);
+	engine_prep_free(run.prep);
 	capture_pcap_close(cap);
 	config_free(&cfg);
 	return rc;
