@@ -92,40 +92,9 @@ write_dictionary() { # file
 		p@ssw0rd 202020 909090 abcd1234 sip12345 >>"$1"
 }
 
-# A copy of the installed SIPVicious module sending a common phone's
-# User-Agent instead of "friendly-scanner" (makeRequest's default, which
-# svwar and svcrack never override: no option sets it). Their From display
-# name is already the extension, never "sipvicious" (that one is svmap's,
-# which has --fromname), so it needs no change.
-patched_sipvicious() {
-	local src=/usr/share/sipvicious/sipvicious dst=$W/pylib/sipvicious
-	[ -d "$dst" ] && return 0
-	[ -f "$src/libs/svhelper.py" ] || die "SIPVicious module not found at $src"
-	mkdir -p "$W/pylib"
-	cp -r "$src" "$dst"
-	find "$dst" -name __pycache__ -prune -exec rm -rf {} +
-	sed -i "s/useragent='friendly-scanner'/useragent='$PHONE_UA'/" "$dst/libs/svhelper.py"
-	grep -q "useragent='$PHONE_UA'" "$dst/libs/svhelper.py" || die "could not patch the User-Agent"
-	! grep -q "friendly-scanner" "$dst/libs/svhelper.py" || die "friendly-scanner is still in the patched svhelper.py"
-}
-
-# Wrappers running the patched copy: $W/bin/svwar, $W/bin/svcrack.
+# $W/bin/svwar and $W/bin/svcrack: SIPVicious with a phone's User-Agent.
 patched_tools() {
-	local t
-	patched_sipvicious
-	mkdir -p "$W/bin"
-	for t in svwar svcrack; do
-		cat >"$W/bin/$t" <<-EOF
-			#!/bin/sh
-			# SIPVicious $t from the patched copy in $W/pylib
-			PYTHONPATH=$W/pylib exec /usr/bin/python3 -c '
-			import sys, sipvicious.$t as m
-			assert m.__file__.startswith("$W/pylib/"), m.__file__
-			sys.argv[0] = "$t"
-			sys.exit(m.main())' "\$@"
-		EOF
-		chmod +x "$W/bin/$t"
-	done
+	"$ROOT/tools/sipvicious_ua.sh" "$W" "$PHONE_UA" || die "no patched SIPVicious"
 }
 
 capture_start() { # pcap

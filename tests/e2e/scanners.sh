@@ -38,31 +38,12 @@ done
 
 # The patched SIPVicious (User-Agent of a phone), run from $W/bin.
 patched_tools() {
-	local src=/usr/share/sipvicious/sipvicious dst=$W/pylib/sipvicious t
-	[ -f "$src/libs/svhelper.py" ] || return 1
-	mkdir -p "$W/pylib" "$W/bin"
-	cp -r "$src" "$dst" || return 1
-	find "$dst" -name __pycache__ -prune -exec rm -rf {} +
-	sed -i "s/useragent='friendly-scanner'/useragent='$PHONE_UA'/" "$dst/libs/svhelper.py"
-	grep -q "useragent='$PHONE_UA'" "$dst/libs/svhelper.py" || return 1
-	! grep -q "friendly-scanner" "$dst/libs/svhelper.py" || return 1
-	for t in svwar svcrack; do
-		cat >"$W/bin/$t" <<-EOF
-			#!/bin/sh
-			# SIPVicious $t from the patched copy in $W/pylib
-			PYTHONPATH=$W/pylib exec /usr/bin/python3 -c '
-			import sys, sipvicious.$t as m
-			assert m.__file__.startswith("$W/pylib/"), m.__file__
-			sys.argv[0] = "$t"
-			sys.exit(m.main())' "\$@"
-		EOF
-		chmod +x "$W/bin/$t"
-	done
+	"$ROOT/tools/sipvicious_ua.sh" "$W" "$PHONE_UA" 2>"$W/patch.err"
 }
 if patched_tools; then
 	ok "SIPVicious copy with a phone's User-Agent"
 else
-	nok "SIPVicious copy with a phone's User-Agent" "module not found or patch failed"
+	nok "SIPVicious copy with a phone's User-Agent" "$(cat "$W/patch.err")"
 fi
 right=$(pw 101)
 if [ "$(sed -n 200p "$DICT")" = "$right" ] && [ "$(grep -cx -- "$right" "$DICT")" = 1 ]; then
