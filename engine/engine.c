@@ -593,6 +593,8 @@ static unsigned dgram_parse(const char *buf, uint32_t len, struct dgram_msg *out
 
 /* Per worker (inline) or per run (offline): see engine_prepare(). */
 struct engine_prep {
+	const packet *pkt;      /* the packet decoded (in place) ... */
+	int decode_rc;          /* ... and decode_packet()'s result */
 	const uint8_t *payload; /* the datagram parsed (NULL: nothing prepared) */
 	uint32_t len, used;
 	unsigned n;
@@ -675,18 +677,19 @@ static int maybe_sip(const uint8_t *b, uint32_t n)
 	return i < n && b[i] >= 'A' && b[i] <= 'Z';
 }
 
-void engine_prepare(struct engine_prep *pp, const packet *p)
+void engine_prepare(struct engine_prep *pp, packet *p)
 {
-	packet t = *p;
 	pp->payload = NULL;
 	pp->n = 0;
-	if (decode_packet(&t) != 0 || t.proto != IPPROTO_UDP || (t.flags & PKT_IS_FRAGMENT) ||
-	    !t.payload_len || !maybe_sip(t.payload, t.payload_len))
+	pp->pkt = p;
+	pp->decode_rc = decode_packet(p);
+	if (pp->decode_rc != 0 || p->proto != IPPROTO_UDP || (p->flags & PKT_IS_FRAGMENT) ||
+	    !p->payload_len || !maybe_sip(p->payload, p->payload_len))
 		return;
-	pp->n = dgram_parse((const char *)t.payload, t.payload_len, pp->msg, PREP_MAX_MSGS, pp->hdrs,
-	                    pp->hdr_cap, &pp->used, &pp->keepalive, &pp->done);
-	pp->payload = t.payload;
-	pp->len = t.payload_len;
+	pp->n = dgram_parse((const char *)p->payload, p->payload_len, pp->msg, PREP_MAX_MSGS,
+	                    pp->hdrs, pp->hdr_cap, &pp->used, &pp->keepalive, &pp->done);
+	pp->payload = p->payload;
+	pp->len = p->payload_len;
 }
 
 static void media_refresh(struct engine *e, packet *p, struct flow *f);
@@ -1356,7 +1359,8 @@ static int engine_packet_inner(struct engine *e, packet *p)
 	advance_time(e, p->ts);
 	e->cur = p;
 
-	if (decode_packet(p) != 0) {
+	/* Decoded already when engine_prepare() prepared this packet. */
+	if ((e->prep && e->prep->pkt == p ? e->prep->decode_rc : decode_packet(p)) != 0) {
 		/* Non-IP frames (ARP, LLDP...) are not errors; broken ones are. */
 		if (p->anom_n || (p->flags & PKT_INVALID))
 			e->st.invalid++;

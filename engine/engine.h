@@ -51,8 +51,9 @@ int engine_packet(struct engine *e, packet *p);
 struct engine_prep;
 struct engine_prep *engine_prep_new(const struct sw_config *cfg);
 void engine_prep_free(struct engine_prep *pp);
-/* Prepares packet p (which is not changed; thread-safe given its own pp). */
-void engine_prepare(struct engine_prep *pp, const packet *p);
+/* Prepares packet p: decodes it in place and parses its SIP (thread-safe
+ * given its own pp; engine_packet_prepared() then does not decode again). */
+void engine_prepare(struct engine_prep *pp, packet *p);
 /* engine_packet() using what pp prepared for this packet (NULL: none). */
 int engine_packet_prepared(struct engine *e, packet *p, const struct engine_prep *pp);
 
