@@ -74,7 +74,7 @@ struct engine {
 	uint16_t msg_anom[SIP_MAX_ANOM + SDP_MAX_ANOM + 8];
 	uint32_t rules_loaded, rules_inactive;
 
-	sw_time now, first_ts, next_tick, next_stats;
+	sw_time now, first_ts, next_tick, next_fine, next_stats;
 	uint8_t started;
 	uint8_t finishing;
 
@@ -1080,13 +1080,29 @@ static void write_stats(struct engine *e)
 
 static void byp_check(struct engine *e);
 
+/*
+ * Timers. What expires in age order (flows, fragments, transactions,
+ * dialogs: each list is walked from its oldest end and stops at the first
+ * entry still young) runs every TIMER_FINE of packet time, so a second's
+ * worth of expiries is spread over the second instead of written in one
+ * burst that would stall the packets queued behind it (inline, a burst
+ * longer than the socket buffer holds fails open). The rest (held
+ * anomalies, offloaded flows, blocks, registrations) runs once a second.
+ */
+#define TIMER_FINE (SW_USEC_PER_SEC / 100)
+
+static void run_fine_timers(struct engine *e)
+{
+	flow_timeout_sweep(e->ft, e->now);
+	defrag_timeout(e->df, e->now);
+	sip_state_tick(e->sip, e->now);
+}
+
 static void run_timers(struct engine *e)
 {
 	anomaly_flush_held(e, 0);
 	byp_check(e);
-	flow_timeout_sweep(e->ft, e->now);
-	defrag_timeout(e->df, e->now);
-	sip_state_tick(e->sip, e->now);
+	run_fine_timers(e);
 	block_expire(e->blocks, e->now, on_unblock, e);
 }
 
@@ -1098,6 +1114,7 @@ static void advance_time(struct engine *e, sw_time ts)
 		e->started = 1;
 		e->first_ts = e->now = ts;
 		e->next_tick = ts + SW_USEC_PER_SEC;
+		e->next_fine = ts + TIMER_FINE;
 		e->next_stats = interval ? ts + interval * SW_USEC_PER_SEC : 0;
 		return;
 	}
@@ -1108,6 +1125,11 @@ static void advance_time(struct engine *e, sw_time ts)
 		e->cur = NULL;
 		run_timers(e);
 		e->next_tick = e->now + SW_USEC_PER_SEC;
+		e->next_fine = e->now + TIMER_FINE;
+	} else if (e->now >= e->next_fine) {
+		e->cur = NULL;
+		run_fine_timers(e);
+		e->next_fine = e->now + TIMER_FINE;
 	}
 	if (interval && e->now >= e->next_stats) {
 		write_stats(e);
