@@ -65,8 +65,26 @@ int sw_str_to_u64(sw_str s, uint64_t max, uint64_t *out)
 char *sw_addr_str(const sw_addr *a, char *out, size_t cap)
 {
 	if (a->family == 4) {
-		if (!inet_ntop(AF_INET, a->a, out, (socklen_t)cap))
+		/* By hand: inet_ntop formats IPv4 with sprintf, and every EVE
+		 * record prints two addresses. */
+		char b[16];
+		size_t n = 0;
+		for (unsigned i = 0; i < 4; i++) {
+			unsigned v = a->a[i];
+			if (i)
+				b[n++] = '.';
+			if (v >= 100)
+				b[n++] = (char)('0' + v / 100);
+			if (v >= 10)
+				b[n++] = (char)('0' + v / 10 % 10);
+			b[n++] = (char)('0' + v % 10);
+		}
+		if (n < cap) {
+			memcpy(out, b, n);
+			out[n] = '\0';
+		} else {
 			snprintf(out, cap, "?");
+		}
 	} else if (a->family == 6) {
 		if (!inet_ntop(AF_INET6, a->a, out, (socklen_t)cap))
 			snprintf(out, cap, "?");

@@ -65,6 +65,21 @@ static const uint8_t json_plain[256] = {
 	[0x20] = 1, [0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1, [0x7f] = 1,
 };
 
+/* 1 if the 8 bytes at s are all plain (json_plain), tested a word at a
+ * time: no byte below 0x20 or above 0x7f, none '"' or '\\'. */
+static inline int plain8(const unsigned char *s)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	uint64_t x, q, b;
+	memcpy(&x, s, 8);
+	q = x ^ (ones * '"');
+	b = x ^ (ones * '\\');
+	/* (v - ones * k) & ~v & highs is nonzero iff some byte of v is below k
+	 * (k <= 0x80); a byte equal to c is a zero byte of x ^ (ones * c). */
+	return !(((x - ones * 0x20) & ~x & highs) | (x & highs) | ((q - ones) & ~q & highs) |
+	         ((b - ones) & ~b & highs));
+}
+
 /* Length of a valid UTF-8 sequence at s (max n bytes), 0 if invalid. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
@@ -111,6 +126,8 @@ static void put_escaped(struct json_buf *j, const char *str, size_t n)
 		if (json_plain[c]) {
 			/* Copy runs of plain ASCII in one go. */
 			run = i;
+			while (n - i >= 8 && plain8(s + i))
+				i += 8;
 			while (i < n && json_plain[s[i]])
 				i++;
 			put(j, (const char *)s + run, i - run);
@@ -153,6 +170,31 @@ static void put_escaped(struct json_buf *j, const char *str, size_t n)
 	putc1(j, '"');
 }
 
+/* "key": for keys, nearly always short plain literals: copied as they are
+ * in one pass when plain, escaped like any string otherwise. */
+static void put_key(struct json_buf *j, const char *key)
+{
+	size_t n = 0;
+	while (key[n] && json_plain[(unsigned char)key[n]])
+		n++;
+	if (key[n]) {
+		put_escaped(j, key, strlen(key));
+		putc1(j, ':');
+		return;
+	}
+	if (j->err || j->len + n + 4 > j->cap) {
+		if (grow(j, n + 3) != 0)
+			return;
+	}
+	char *o = j->buf + j->len;
+	o[0] = '"';
+	memcpy(o + 1, key, n);
+	o[n + 1] = '"';
+	o[n + 2] = ':';
+	o[n + 3] = '\0';
+	j->len += n + 3;
+}
+
 /* Comma and key before a member (or before an array element). */
 static void member(struct json_buf *j, const char *key)
 {
@@ -172,10 +214,8 @@ static void member(struct json_buf *j, const char *key)
 			putc1(j, ',');
 		j->first[j->depth] = 0;
 	}
-	if (key) {
-		put_escaped(j, key, strlen(key));
-		putc1(j, ':');
-	}
+	if (key)
+		put_key(j, key);
 }
 
 void json_reset(struct json_buf *j)

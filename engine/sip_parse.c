@@ -480,18 +480,26 @@ size_t sip_unfold(sw_str s, char *out, size_t cap)
 	if (cap == 0)
 		return 0;
 	while (i < s.len && o + 1 < cap) {
-		char c = s.p[i];
-		if (c == '\r' || c == '\n') {
-			/* A fold: collapse it and the surrounding LWS to one SP. */
-			while (o > 0 && is_ws(out[o - 1]))
-				o--;
-			while (i < s.len && (s.p[i] == '\r' || s.p[i] == '\n' || is_ws(s.p[i])))
-				i++;
-			out[o++] = ' ';
-			continue;
-		}
-		out[o++] = c;
-		i++;
+		/* Copy up to the next line break (or what fits) in one go. */
+		uint32_t end = s.len - i > cap - 1 - o ? i + (uint32_t)(cap - 1 - o) : s.len;
+		const char *cr = memchr(s.p + i, '\r', end - i);
+		const char *lf = memchr(s.p + i, '\n', end - i);
+		uint32_t stop = end;
+		if (cr && (uint32_t)(cr - s.p) < stop)
+			stop = (uint32_t)(cr - s.p);
+		if (lf && (uint32_t)(lf - s.p) < stop)
+			stop = (uint32_t)(lf - s.p);
+		memcpy(out + o, s.p + i, stop - i);
+		o += stop - i;
+		i = stop;
+		if (i >= s.len || o + 1 >= cap)
+			break;
+		/* A fold: collapse it and the surrounding LWS to one SP. */
+		while (o > 0 && is_ws(out[o - 1]))
+			o--;
+		while (i < s.len && (s.p[i] == '\r' || s.p[i] == '\n' || is_ws(s.p[i])))
+			i++;
+		out[o++] = ' ';
 	}
 	out[o] = '\0';
 	return o;

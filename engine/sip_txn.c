@@ -54,23 +54,64 @@ static int has_cookie(sw_str branch)
  * keys still compare consistently) and returns its hash. method overrides
  * the CSeq method (used to look an ACK up as INVITE).
  */
+struct keybuf {
+	char *p;
+	size_t cap, len; /* cap >= 1; len < cap: the key as snprintf would truncate it */
+};
+
+static void kb_put(struct keybuf *k, const char *s, size_t n)
+{
+	size_t room = k->cap - 1 - k->len;
+	if (n > room)
+		n = room;
+	memcpy(k->p + k->len, s, n);
+	k->len += n;
+}
+
+static void kb_str(struct keybuf *k, sw_str s)
+{
+	kb_put(k, s.p, s.len);
+}
+
+static void kb_u32(struct keybuf *k, uint32_t v)
+{
+	char d[10];
+	size_t n = 0;
+	do {
+		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	kb_put(k, d + sizeof(d) - n, n);
+}
+
 static uint64_t make_key(const struct sip_msg *m, sw_str method, char *out, size_t cap)
 {
-	char port[8];
-	int n;
-	snprintf(port, sizeof(port), "%u", m->via.port);
+	struct keybuf k = { out, cap, 0 };
+	/* The same bytes as "3|branch|host:port|method" and
+	 * "2|call-id|from-tag|cseq|method|via" through snprintf, without it. */
 	if (has_cookie(m->via.branch)) {
-		n = snprintf(out, cap, "3|%.*s|%.*s:%s|%.*s", (int)m->via.branch.len,
-		             m->via.branch.p, (int)m->via.host.len, m->via.host.p, port,
-		             (int)method.len, method.p);
+		kb_put(&k, "3|", 2);
+		kb_str(&k, m->via.branch);
+		kb_put(&k, "|", 1);
+		kb_str(&k, m->via.host);
+		kb_put(&k, ":", 1);
+		kb_u32(&k, m->via.port);
+		kb_put(&k, "|", 1);
+		kb_str(&k, method);
 	} else {
-		n = snprintf(out, cap, "2|%.*s|%.*s|%u|%.*s|%.*s", (int)m->call_id.len,
-		             m->call_id.p, (int)m->from.tag.len, m->from.tag.p, m->cseq.num,
-		             (int)method.len, method.p, (int)m->via.raw.len, m->via.raw.p);
+		kb_put(&k, "2|", 2);
+		kb_str(&k, m->call_id);
+		kb_put(&k, "|", 1);
+		kb_str(&k, m->from.tag);
+		kb_put(&k, "|", 1);
+		kb_u32(&k, m->cseq.num);
+		kb_put(&k, "|", 1);
+		kb_str(&k, method);
+		kb_put(&k, "|", 1);
+		kb_str(&k, m->via.raw);
 	}
-	if (n < 0)
-		out[0] = '\0';
-	return sw_hash_mix(sw_hash_bytes(0, out, strlen(out)));
+	out[k.len] = '\0';
+	return sw_hash_mix(sw_hash_bytes(0, out, k.len));
 }
 
 static struct txn *lookup(struct sip_state *s, uint64_t h, const char *key)

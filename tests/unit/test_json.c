@@ -305,6 +305,65 @@ static void run_ts(void **state)
 	assert_int_equal(json_ts_format(out, 0, r->usec), -1);
 }
 
+/*
+ * Long plain runs are scanned 8 bytes at a time: every byte value, at every
+ * position of a word and of the tail after the last whole word, must still
+ * come out as the one-byte rules say (worked by hand below, byte by byte).
+ */
+static size_t esc_one(unsigned c, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	if (c == '"' || c == '\\') {
+		out[0] = '\\';
+		out[1] = (char)c;
+		return 2;
+	}
+	if (c == '\n' || c == '\r' || c == '\t') {
+		out[0] = '\\';
+		out[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+		return 2;
+	}
+	if (c >= 0x20 && c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	/* control characters, and a lone byte >= 0x80 between ASCII (never
+	 * valid UTF-8) */
+	memcpy(out, "\\u00", 4);
+	out[4] = hex[c >> 4];
+	out[5] = hex[c & 15];
+	return 6;
+}
+
+static void test_word_scan(void **state)
+{
+	struct json_buf j;
+	(void)state;
+	memset(&j, 0, sizeof(j));
+	for (size_t len = 1; len <= 19; len++) {
+		for (size_t pos = 0; pos < len; pos++) {
+			for (unsigned c = 0; c < 256; c++) {
+				char in[19], want[64];
+				size_t w = 0;
+				memset(in, 'a', sizeof(in));
+				in[pos] = (char)c;
+				want[w++] = '"';
+				for (size_t i = 0; i < len; i++)
+					w += esc_one((unsigned char)in[i], want + w);
+				want[w++] = '"';
+				want[w] = '\0';
+				json_reset(&j);
+				json_append_str(&j, in, len);
+				assert_int_equal(j.err, 0);
+				if (strcmp(j.buf, want) != 0)
+					fail_msg("len %zu, byte 0x%02x at %zu: got %s, want %s", len, c, pos,
+					         j.buf, want);
+			}
+		}
+	}
+	json_free(&j);
+}
+
 #define NAMED(n, f) { n, f, NULL, NULL, NULL }
 
 int main(void)
@@ -312,6 +371,7 @@ int main(void)
 	static const struct CMUnitTest extra[] = {
 		NAMED("depth limit: JSON_MAX_DEPTH nest, one more is err", test_depth_limit),
 		NAMED("growth: 100 kB string, reset keeps memory", test_growth),
+		NAMED("escape: every byte at every position of 1..19-byte strings", test_word_scan),
 	};
 	size_t ne = SW_ARRAY_SIZE(esc_rows), nd = SW_ARRAY_SIZE(doc_rows), nt = SW_ARRAY_SIZE(ts_rows);
 	size_t n = ne + nd + nt + SW_ARRAY_SIZE(extra), k = 0;
