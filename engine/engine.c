@@ -1362,6 +1362,9 @@ void engine_capture_counts(struct engine *e, const struct engine_capture_counts 
 	e->st.capture.truncated += add->truncated;
 	e->st.capture.kernel_queue_dropped += add->kernel_queue_dropped;
 	e->st.capture.kernel_user_dropped += add->kernel_user_dropped;
+	e->st.capture.engine_waits += add->engine_waits;
+	e->st.capture.engine_wait_usec += add->engine_wait_usec;
+	e->st.capture.engine_busy_usec += add->engine_busy_usec;
 	if (add->kernel_queue_dropped)
 		overload_log(e, ANOM_CAPTURE_LOST, NULL, add->kernel_queue_dropped);
 	/* ENOBUFS only says that something was lost; the id gaps say how much. */

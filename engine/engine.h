@@ -94,6 +94,8 @@ struct engine_capture_counts {
 	/* The kernel's own counts (/proc/net/netfilter/nfnetlink_queue): packets
 	 * dropped with the queue full, and with our socket full (fail-closed). */
 	uint64_t kernel_queue_dropped, kernel_user_dropped;
+	/* Inline workers and the shared engine's lock (stats.h). */
+	uint64_t engine_waits, engine_wait_usec, engine_busy_usec;
 };
 void engine_capture_counts(struct engine *e, const struct engine_capture_counts *add);
 /*

@@ -271,6 +271,9 @@ void eve_write_stats(struct eve *e, const struct eve_stats_src *s)
 		json_set_uint(j, "truncated", st->capture.truncated);
 		json_set_uint(j, "kernel_queue_dropped", st->capture.kernel_queue_dropped);
 		json_set_uint(j, "kernel_user_dropped", st->capture.kernel_user_dropped);
+		json_set_uint(j, "engine_waits", st->capture.engine_waits);
+		json_set_uint(j, "engine_wait_usec", st->capture.engine_wait_usec);
+		json_set_uint(j, "engine_busy_usec", st->capture.engine_busy_usec);
 		json_close_object(j);
 	}
 	json_open_object(j, "eve");

@@ -44,6 +44,10 @@ struct worker {
 	int started;
 	struct nfq_stats reported; /* counters already added to the engine's stats */
 	uint64_t k_qdrop, k_udrop;  /* the kernel's counters, as last read (a bind starts them at 0) */
+	/* The engine lock as this worker met it (updated while holding it, so
+	 * that report_capture(), under it too, reads them whole), ns. */
+	uint64_t lock_waits, lock_wait_ns, lock_busy_ns;
+	uint64_t rep_waits, rep_wait_ns, rep_busy_ns; /* ... already reported */
 	char err[256];
 	int failed;
 };
@@ -149,16 +153,32 @@ static void ct_forget(void *ud, const struct flow_key *k)
 	(void)ct_delete(ic->ct, &t);
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void on_packet(void *ud, packet *p, const struct nfq_meta *m, struct nfq_verdict *v)
 {
 	struct worker *w = ud;
 	struct inline_ctx *ic = w->ic;
+	uint64_t t0, t1;
 	int r;
 
 	cur_meta = m;
 	engine_prepare(w->prep, p);
-	pthread_mutex_lock(&ic->lock);
+	t0 = mono_ns();
+	if (pthread_mutex_trylock(&ic->lock) != 0) {
+		pthread_mutex_lock(&ic->lock);
+		t1 = mono_ns();
+		w->lock_waits++;
+		w->lock_wait_ns += t1 - t0;
+		t0 = t1;
+	}
 	r = engine_packet_prepared(ic->eng, p, w->prep);
+	w->lock_busy_ns += mono_ns() - t0;
 	pthread_mutex_unlock(&ic->lock);
 	cur_meta = NULL;
 	if (ic->inj && m->hwaddr_len == 6 && p->ip_v)
@@ -234,7 +254,13 @@ static void report_capture(struct inline_ctx *ic)
 			.truncated = s->truncated - r->truncated,
 			.kernel_queue_dropped = dq,
 			.kernel_user_dropped = du,
+			.engine_waits = w->lock_waits - w->rep_waits,
+			.engine_wait_usec = w->lock_wait_ns / 1000 - w->rep_wait_ns / 1000,
+			.engine_busy_usec = w->lock_busy_ns / 1000 - w->rep_busy_ns / 1000,
 		};
+		w->rep_waits = w->lock_waits;
+		w->rep_wait_ns = w->lock_wait_ns;
+		w->rep_busy_ns = w->lock_busy_ns;
 		*r = *s;
 		engine_capture_counts(ic->eng, &c);
 	}

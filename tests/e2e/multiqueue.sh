@@ -80,5 +80,14 @@ expect "svwar alerted (7100001)" "$(eve 'count(.event_type == "alert" and .alert
 expect "svwar's REGISTERs that reached the PBX" \
 	"$(pkts pbx '$2 == "192.0.2.66" && $6 == "REQ"')" -eq 0
 expect "stats: sipwire.capture.missed" "$(eve 'stats.sipwire.capture.missed')" -eq 0
+# The shared engine's lock as the two workers met it: held for every judged
+# packet (so for some time), never longer than the run, and waited on no
+# longer than it was held in all (a waiter waits for a holder).
+busy=$(eve 'stats.sipwire.capture.engine_busy_usec')
+waited=$(eve 'stats.sipwire.capture.engine_wait_usec')
+expect "stats: engine_busy_usec (time the engine was held for packets)" "$busy" -gt 0
+expect "stats: engine_busy_usec under the run's length" "$busy" -lt $((SECONDS * 1000000))
+expect "stats: engine_wait_usec at most engine_busy_usec" "$waited" -le "$busy"
+expect "stats: engine_waits present" "$(eve 'stats.sipwire.capture.engine_waits | if . == null then -1 else . end')" -ge 0
 
 e2e_end
