@@ -17,7 +17,12 @@ ifeq ($(WERROR),1)
 CFLAGS_BASE += -Werror
 endif
 
-ifeq ($(SAN),1)
+ifeq ($(TSAN),1)
+# ThreadSanitizer (inline mode's worker threads): make TSAN=1 ./sipwire-tsan
+BUILD   := build/tsan
+CFLAGS_BASE += -O1 -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=thread
+else ifeq ($(SAN),1)
 BUILD   := build/san
 CFLAGS_BASE += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined

@@ -28,6 +28,10 @@
 /* A verdict message without payload is about 48 bytes. */
 #define NFQ_VERDICT_ROOM 128
 
+/* The queue's counters: written by its worker only, read by the main
+ * thread for stats (nfq_queue_stats()): single-writer relaxed atomics. */
+#define ST_ADD(c, n) __atomic_store_n(&(c), (c) + (uint64_t)(n), __ATOMIC_RELAXED)
+
 struct nfq_queue {
 	struct mnl_socket *nl;
 	uint32_t portid;
@@ -209,9 +213,12 @@ void nfq_queue_close(struct nfq_queue *q)
 	free(q);
 }
 
-const struct nfq_stats *nfq_queue_stats(const struct nfq_queue *q)
+void nfq_queue_stats(const struct nfq_queue *q, struct nfq_stats *out)
 {
-	return &q->st;
+	const uint64_t *in = (const uint64_t *)&q->st;
+	uint64_t *o = (uint64_t *)out;
+	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+		o[i] = __atomic_load_n(&in[i], __ATOMIC_RELAXED);
 }
 
 uint16_t nfq_queue_num(const struct nfq_queue *q)
@@ -227,7 +234,7 @@ static void out_flush(struct nfq_queue *q)
 	if (!q->out_len)
 		return;
 	if (mnl_socket_sendto(q->nl, q->out, q->out_len) < 0)
-		q->st.verdict_errors++;
+		ST_ADD(q->st.verdict_errors, 1);
 	q->out_len = 0;
 }
 
@@ -253,17 +260,17 @@ static void verdict_one(struct nfq_queue *q, uint32_t id, const struct nfq_verdi
 	switch (v->action) {
 	case NFQ_DROP:
 		verdict = NF_DROP;
-		q->st.dropped++;
+		ST_ADD(q->st.dropped, 1);
 		break;
 	case NFQ_BYPASS:
 		/* NF_REPEAT: the packet runs the hook again; the bridge rules see
 		 * the mark, save it on the connection and accept, and later
 		 * packets of the connection never reach the queue. */
 		verdict = v->mark ? NF_REPEAT : NF_ACCEPT;
-		q->st.bypassed++;
+		ST_ADD(q->st.bypassed, 1);
 		break;
 	case NFQ_ACCEPT:
-		q->st.accepted++;
+		ST_ADD(q->st.accepted, 1);
 		break;
 	}
 	if (extra > NFQ_COPY_RANGE) {
@@ -276,7 +283,7 @@ static void verdict_one(struct nfq_queue *q, uint32_t id, const struct nfq_verdi
 		nfq_nlmsg_verdict_put_mark(nlh, v->mark);
 	if (v && v->payload) {
 		nfq_nlmsg_verdict_put_pkt(nlh, v->payload, v->payload_len);
-		q->st.mangled++;
+		ST_ADD(q->st.mangled, 1);
 	}
 	out_commit(q, nlh);
 }
@@ -347,7 +354,7 @@ static int handle_packet_msg(struct nfq_queue *q, const struct nlmsghdr *nlh, sw
 	if (q->have_id) {
 		uint32_t gap = m.id - q->last_id - 1;
 		if (gap && gap < (1u << 30))
-			q->st.missed += gap;
+			ST_ADD(q->st.missed, gap);
 	}
 	q->last_id = m.id;
 	q->have_id = 1;
@@ -368,21 +375,21 @@ static int handle_packet_msg(struct nfq_queue *q, const struct nlmsghdr *nlh, sw
 		p.caplen = plen;
 		p.wirelen = attr[NFQA_CAP_LEN] ? attr_u32(attr[NFQA_CAP_LEN]) : plen;
 		if (p.wirelen > p.caplen)
-			q->st.truncated++;
+			ST_ADD(q->st.truncated, 1);
 	}
 	if (m.skbinfo & NFQA_SKB_GSO)
-		q->st.gso++;
+		ST_ADD(q->st.gso, 1);
 	if (m.skbinfo & NFQA_SKB_CSUMNOTREADY)
 		p.flags |= PKT_L4_CSUM_UNKNOWN;
-	q->st.packets++;
-	q->st.bytes += p.wirelen;
+	ST_ADD(q->st.packets, 1);
+	ST_ADD(q->st.bytes, p.wirelen);
 
 	memset(&v, 0, sizeof(v));
 	v.action = NFQ_ACCEPT;
 	cb(ud, &p, &m, &v);
 	*id = m.id;
 	if (v.action == NFQ_ACCEPT && !v.payload) {
-		q->st.accepted++;
+		ST_ADD(q->st.accepted, 1);
 		*accepted = 1;
 	} else {
 		verdict_one(q, m.id, &v);
@@ -416,7 +423,7 @@ int nfq_queue_poll(struct nfq_queue *q, int timeout_ms, nfq_packet_cb cb, void *
 			/* The socket buffer overflowed: packets were lost (the
 			 * kernel counts them as user_dropped, or passed them with
 			 * fail-open). Not fatal. */
-			q->st.enobufs++;
+			ST_ADD(q->st.enobufs, 1);
 			return 0;
 		}
 		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
@@ -426,7 +433,7 @@ int nfq_queue_poll(struct nfq_queue *q, int timeout_ms, nfq_packet_cb cb, void *
 	}
 	clock_gettime(CLOCK_REALTIME, &now_ts);
 	now = (sw_time)now_ts.tv_sec * SW_USEC_PER_SEC + (sw_time)(now_ts.tv_nsec / 1000);
-	q->st.batches++;
+	ST_ADD(q->st.batches, 1);
 	q->out_len = 0;
 	for (int i = 0; i < n; i++) {
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)(q->slots + (size_t)i * NFQ_SLOT);
@@ -435,7 +442,7 @@ int nfq_queue_poll(struct nfq_queue *q, int timeout_ms, nfq_packet_cb cb, void *
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 				if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(*e)) && e->error)
-					q->st.verdict_errors++;
+					ST_ADD(q->st.verdict_errors, 1);
 			} else if ((nlh->nlmsg_type & 0xff) == NFQNL_MSG_PACKET &&
 			           (nlh->nlmsg_type >> 8) == NFNL_SUBSYS_QUEUE) {
 				uint32_t id;

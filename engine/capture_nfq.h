@@ -66,7 +66,7 @@ struct nfq_verdict {
 typedef void (*nfq_packet_cb)(void *ud, packet *p, const struct nfq_meta *m,
                               struct nfq_verdict *v);
 
-struct nfq_stats {
+struct nfq_stats { /* uint64_t fields only (nfq_queue_stats() copies them as such) */
 	uint64_t packets, bytes;
 	uint64_t batches;       /* receive calls that returned packets */
 	uint64_t accepted, dropped, bypassed, mangled;
@@ -89,7 +89,8 @@ struct nfq_queue *nfq_queue_open(uint16_t num, const struct nfq_opts *o, char *e
  */
 int nfq_queue_poll(struct nfq_queue *q, int timeout_ms, nfq_packet_cb cb, void *ud, char *err,
                    size_t cap);
-const struct nfq_stats *nfq_queue_stats(const struct nfq_queue *q);
+/* A snapshot of q's counters (safe from any thread while q's worker runs). */
+void nfq_queue_stats(const struct nfq_queue *q, struct nfq_stats *out);
 uint16_t nfq_queue_num(const struct nfq_queue *q);
 /* Unbinds: packets still queued get the kernel's default (with --queue-bypass: accept). */
 void nfq_queue_close(struct nfq_queue *q);

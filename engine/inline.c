@@ -196,7 +196,7 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	while (!__atomic_load_n(&w->ic->stop, __ATOMIC_RELAXED)) {
 		if (nfq_queue_poll(w->q, 200, on_packet, w, w->err, sizeof(w->err)) < 0) {
-			w->failed = 1;
+			__atomic_store_n(&w->failed, 1, __ATOMIC_RELAXED);
 			break;
 		}
 	}
@@ -243,8 +243,9 @@ static void report_capture(struct inline_ctx *ic)
 			w->k_qdrop = qd;
 			w->k_udrop = ud;
 		}
-		const struct nfq_stats *s = nfq_queue_stats(ic->w[i].q);
+		struct nfq_stats snap, *s = &snap;
 		struct nfq_stats *r = &ic->w[i].reported;
+		nfq_queue_stats(ic->w[i].q, &snap);
 		struct engine_capture_counts c = {
 			.packets = s->packets - r->packets,
 			.missed = s->missed - r->missed,
@@ -351,7 +352,8 @@ static void print_summary(struct inline_ctx *ic)
 {
 	uint64_t pk = 0, acc = 0, drop = 0, byp = 0, miss = 0, nob = 0;
 	for (unsigned i = 0; i < ic->n_w; i++) {
-		const struct nfq_stats *s = nfq_queue_stats(ic->w[i].q);
+		struct nfq_stats snap, *s = &snap;
+		nfq_queue_stats(ic->w[i].q, &snap);
 		pk += s->packets;
 		acc += s->accepted;
 		drop += s->dropped;
@@ -475,7 +477,7 @@ int inline_run(const struct inline_opts *o)
 		engine_flush(ic.eng);
 		pthread_mutex_unlock(&ic.lock);
 		for (unsigned i = 0; i < ic.n_w; i++)
-			if (ic.w[i].failed) {
+			if (__atomic_load_n(&ic.w[i].failed, __ATOMIC_RELAXED)) {
 				__atomic_store_n(&ic.stop, 1, __ATOMIC_RELAXED);
 				rc = 1;
 			}
