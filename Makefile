@@ -1,6 +1,7 @@
 # sipwire - one GNU Makefile, no autotools.
 #   make            build ./sipwire
-#   make test       install deps, build, run every test layer (SAN=1: under ASan+UBSan)
+#   make test       install deps, build, run every test layer (SAN=1: under ASan+UBSan;
+#                   tests/e2e/threads.sh always runs a ThreadSanitizer build, TSAN=1)
 #   make help       list targets
 # V=1 shows full commands. CC=clang works as well as gcc.
 
@@ -62,6 +63,7 @@ help:
 	@echo "make deps       install Debian build and test dependencies (apt-get, idempotent)"
 	@echo "make test       deps + build + every test layer; ends with 'N passed, N failed, N skipped'"
 	@echo "make test SAN=1 the same under AddressSanitizer + UndefinedBehaviorSanitizer"
+	@echo "make TSAN=1 build/tsan/sipwire   a ThreadSanitizer build (make test builds it for tests/e2e/threads.sh)"
 	@echo "make unit       unit tests only"
 	@echo "make fuzz       build libFuzzer targets (clang) and run each for FUZZ_SECONDS"
 	@echo "make bench      benchmarks (prints figures, never fails on a number)"
@@ -130,6 +132,7 @@ deps:
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory sipwire tools $(UNIT_BIN) $(CONF_BIN) $(FUZZ_BIN) WERROR=1
+	$(Q)$(MAKE) --no-print-directory TSAN=1 build/tsan/sipwire WERROR=1
 	$(Q)BUILD=$(BUILD) SAN=$(SAN) tests/run.sh all
 
 fuzz:

@@ -49,6 +49,7 @@ struct engine {
 	struct sip_header *hdrs;
 	size_t hdr_cap;
 	const struct engine_prep *prep; /* engine_packet_prepared(): this packet's, or NULL */
+	struct engine_defer *defer; /* engine_defer_start(): records to copy there, or NULL */
 	struct sdp_session sdp;
 
 	struct detect_engine *de; /* NULL: no rules */
@@ -1026,15 +1027,188 @@ static void on_flow_end(void *ud, struct flow *f, enum flow_end_reason why)
 /* ------------------------------------------------------------------ */
 /* State hooks                                                         */
 
+/* ------------------------------------------------------------------ */
+/* Deferred records (engine_defer_*)                                   */
+
+/*
+ * d->buf holds records one after the other, 8-byte aligned: a header
+ * (kind, total size), the record struct, then its strings. In the copied
+ * struct each string pointer holds the string's offset from the record's
+ * start plus one (0: NULL) until engine_defer_write() turns it back.
+ * Every `const char *` of the two record structs is listed here.
+ */
+struct engine_defer {
+	uint8_t *buf;
+	size_t len, cap;
+};
+
+enum { DEFER_SIP = 1, DEFER_CALL = 2 };
+
+struct defer_hdr {
+	uint32_t kind, size;
+};
+
+#define DEFER_ALIGN(n) (((n) + 7) & ~(size_t)7)
+#define DEFER_BODY DEFER_ALIGN(sizeof(struct defer_hdr))
+#define DEFER_KEEP (1u << 20) /* a buffer grown past this is freed once written */
+
+#define TXN_STR(f) offsetof(struct sip_txn_rec, f)
+static const size_t txn_strs[] = {
+	TXN_STR(end),          TXN_STR(method),          TXN_STR(uri),       TXN_STR(version),
+	TXN_STR(request_line), TXN_STR(reason),          TXN_STR(response_line), TXN_STR(from),
+	TXN_STR(to),           TXN_STR(call_id),         TXN_STR(cseq),      TXN_STR(user_agent),
+	TXN_STR(server),       TXN_STR(contact),         TXN_STR(via),       TXN_STR(from_tag),
+	TXN_STR(to_tag),       TXN_STR(auth_user),       TXN_STR(auth_realm), TXN_STR(challenge_realm),
+	TXN_STR(content_type), TXN_STR(reg_aor),         TXN_STR(reg_action),
+};
+#define DLG_STR(f) offsetof(struct sip_dialog_rec, f)
+static const size_t dlg_strs[] = {
+	DLG_STR(end),     DLG_STR(ended_by), DLG_STR(call_id),   DLG_STR(from),      DLG_STR(to),
+	DLG_STR(from_tag), DLG_STR(to_tag),  DLG_STR(caller_ua), DLG_STR(callee_ua), DLG_STR(ruri),
+};
+
+struct engine_defer *engine_defer_new(void)
+{
+	return calloc(1, sizeof(struct engine_defer));
+}
+
+void engine_defer_free(struct engine_defer *d)
+{
+	if (d)
+		free(d->buf);
+	free(d);
+}
+
+void engine_thread_done(void)
+{
+	eve_thread_done();
+}
+
+void engine_defer_start(struct engine *e, struct engine_defer *d)
+{
+	e->defer = d;
+}
+
+void engine_defer_stop(struct engine *e)
+{
+	e->defer = NULL;
+}
+
+static const char *field_str(const void *rec, size_t off)
+{
+	const char *s;
+	memcpy(&s, (const uint8_t *)rec + off, sizeof(s));
+	return s;
+}
+
+/* Copies rec (size bytes, strings at offs[0..n)) into d; -1 without memory. */
+static int defer_put(struct engine_defer *d, uint32_t kind, const void *rec, size_t size,
+                     const size_t *offs, size_t n)
+{
+	size_t need = DEFER_BODY + size, at;
+	uint8_t *r;
+	struct defer_hdr h;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *s = field_str(rec, offs[i]);
+		if (s)
+			need += strlen(s) + 1;
+	}
+	need = DEFER_ALIGN(need);
+	if (need > UINT32_MAX)
+		return -1;
+	if (d->len + need > d->cap) {
+		size_t ncap = d->cap ? d->cap : 16384;
+		uint8_t *nb;
+		while (ncap < d->len + need)
+			ncap *= 2;
+		nb = realloc(d->buf, ncap);
+		if (!nb)
+			return -1;
+		d->buf = nb;
+		d->cap = ncap;
+	}
+	r = d->buf + d->len;
+	h.kind = kind;
+	h.size = (uint32_t)need;
+	memcpy(r, &h, sizeof(h));
+	memcpy(r + DEFER_BODY, rec, size);
+	at = DEFER_BODY + size;
+	for (size_t i = 0; i < n; i++) {
+		const char *s = field_str(rec, offs[i]);
+		uintptr_t enc = 0;
+		if (s) {
+			size_t l = strlen(s) + 1;
+			memcpy(r + at, s, l);
+			enc = (uintptr_t)at + 1;
+			at += l;
+		}
+		memcpy(r + DEFER_BODY + offs[i], &enc, sizeof(enc));
+	}
+	d->len += need;
+	return 0;
+}
+
+/* The copied struct at r (size bytes) with its string pointers restored. */
+static void defer_get(const uint8_t *r, void *out, size_t size, const size_t *offs, size_t n)
+{
+	memcpy(out, r + DEFER_BODY, size);
+	for (size_t i = 0; i < n; i++) {
+		uintptr_t enc;
+		const char *s;
+		memcpy(&enc, (uint8_t *)out + offs[i], sizeof(enc));
+		s = enc ? (const char *)r + (enc - 1) : NULL;
+		memcpy((uint8_t *)out + offs[i], &s, sizeof(s));
+	}
+}
+
+void engine_defer_write(struct engine *e, struct engine_defer *d)
+{
+	size_t at = 0;
+	if (!d || !d->len)
+		return;
+	while (at < d->len) {
+		const uint8_t *r = d->buf + at;
+		struct defer_hdr h;
+		memcpy(&h, r, sizeof(h));
+		if (h.kind == DEFER_SIP) {
+			struct sip_txn_rec t;
+			defer_get(r, &t, sizeof(t), txn_strs, SW_ARRAY_SIZE(txn_strs));
+			eve_write_sip(&e->eve, &t);
+		} else {
+			struct sip_dialog_rec c;
+			defer_get(r, &c, sizeof(c), dlg_strs, SW_ARRAY_SIZE(dlg_strs));
+			eve_write_call(&e->eve, &c);
+		}
+		at += h.size;
+	}
+	d->len = 0;
+	if (d->cap > DEFER_KEEP) {
+		free(d->buf);
+		d->buf = NULL;
+		d->cap = 0;
+	}
+}
+
 static void on_txn_done(void *ud, const struct sip_txn_rec *t)
 {
 	struct engine *e = ud;
+	if (!e->eve.enabled[EVE_T_SIP])
+		return;
+	if (e->defer &&
+	    defer_put(e->defer, DEFER_SIP, t, sizeof(*t), txn_strs, SW_ARRAY_SIZE(txn_strs)) == 0)
+		return;
 	eve_write_sip(&e->eve, t);
 }
 
 static void on_dialog_done(void *ud, const struct sip_dialog_rec *d)
 {
 	struct engine *e = ud;
+	if (!e->eve.enabled[EVE_T_CALL])
+		return;
+	if (e->defer &&
+	    defer_put(e->defer, DEFER_CALL, d, sizeof(*d), dlg_strs, SW_ARRAY_SIZE(dlg_strs)) == 0)
+		return;
 	eve_write_call(&e->eve, d);
 }
 
@@ -1610,5 +1784,7 @@ void engine_destroy(struct engine *e)
 
 unsigned long long engine_write_errors(const struct engine *e)
 {
-	return e->eve.write_errors;
+	uint64_t rec[EVE_T__COUNT], werr;
+	eve_counts(&e->eve, rec, &werr);
+	return werr;
 }

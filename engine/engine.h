@@ -57,6 +57,27 @@ void engine_prepare(struct engine_prep *pp, packet *p);
 /* engine_packet() using what pp prepared for this packet (NULL: none). */
 int engine_packet_prepared(struct engine *e, packet *p, const struct engine_prep *pp);
 
+/*
+ * Records written after the engine is released (inline). A transaction's
+ * `sip` record and a call's `call` record hold copies of everything they
+ * show, so a thread that holds the engine can have them copied into its
+ * own d (engine_defer_start(), until engine_defer_stop()) and format and
+ * write them once it has let the engine go (engine_defer_write(), which
+ * touches nothing but d and the EVE writer): the JSON work of the records
+ * no longer holds up the other workers. Other records are written at
+ * once. Offline nothing is deferred (the order of lines stays the order
+ * of events); inline, a deferred record follows the other records of the
+ * packet that ended its transaction or call.
+ */
+struct engine_defer;
+struct engine_defer *engine_defer_new(void);
+void engine_defer_free(struct engine_defer *d);
+void engine_defer_start(struct engine *e, struct engine_defer *d);
+void engine_defer_stop(struct engine *e);
+void engine_defer_write(struct engine *e, struct engine_defer *d);
+/* A thread that wrote records is ending: its record buffer goes. */
+void engine_thread_done(void);
+
 /* Inline mode: what the engine may do on the wire besides verdicts. */
 struct engine_io {
 	/*

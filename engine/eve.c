@@ -50,11 +50,32 @@ const char *eve_proto_name(uint8_t proto)
  */
 #define EVE_WBUF (1u << 16)
 
+/* Each thread's record under construction. */
+static __thread struct json_buf tl_jb;
+
+static void count_error(struct eve *e)
+{
+	__atomic_fetch_add(&e->write_errors, 1, __ATOMIC_RELAXED);
+}
+
+/* Under e->mu. */
 static void wbuf_flush(struct eve *e)
 {
 	if (e->wlen && e->out && fwrite(e->wbuf, 1, e->wlen, e->out) != e->wlen)
-		e->write_errors++;
+		count_error(e);
 	e->wlen = 0;
+}
+
+static void lock(struct eve *e)
+{
+	if (e->mu_init)
+		pthread_mutex_lock(&e->mu);
+}
+
+static void unlock(struct eve *e)
+{
+	if (e->mu_init)
+		pthread_mutex_unlock(&e->mu);
 }
 
 /*
@@ -90,6 +111,11 @@ static FILE *open_out(const char *path, int truncate)
 int eve_open(struct eve *e, const char *path, int truncate)
 {
 	FILE *f;
+	if (!e->mu_init) {
+		if (pthread_mutex_init(&e->mu, NULL) != 0)
+			return -1;
+		e->mu_init = 1;
+	}
 	if (!e->wbuf && !(e->wbuf = malloc(EVE_WBUF)))
 		return -1;
 	f = open_out(path, truncate);
@@ -109,46 +135,69 @@ int eve_open(struct eve *e, const char *path, int truncate)
 int eve_reopen(struct eve *e)
 {
 	FILE *f;
-	if (!e->path)
-		return -1;
-	f = open_out(e->path, 0);
-	if (!f)
-		return -1;
-	wbuf_flush(e);
-	if (e->out)
-		fclose(e->out);
-	e->out = f;
-	return 0;
+	int rc = -1;
+	lock(e);
+	if (e->path && (f = open_out(e->path, 0))) {
+		wbuf_flush(e);
+		if (e->out)
+			fclose(e->out);
+		__atomic_store_n(&e->out, f, __ATOMIC_RELAXED);
+		rc = 0;
+	}
+	unlock(e);
+	return rc;
 }
 
 void eve_close(struct eve *e)
 {
+	lock(e);
 	if (e->out) {
 		wbuf_flush(e);
 		if (fclose(e->out) != 0)
-			e->write_errors++;
+			count_error(e);
 	}
-	e->out = NULL;
+	__atomic_store_n(&e->out, NULL, __ATOMIC_RELAXED);
 	free(e->path);
 	e->path = NULL;
 	free(e->wbuf);
 	e->wbuf = NULL;
-	json_free(&e->jb);
+	unlock(e);
+	if (e->mu_init) {
+		pthread_mutex_destroy(&e->mu);
+		e->mu_init = 0;
+	}
+	eve_thread_done();
+}
+
+void eve_thread_done(void)
+{
+	json_free(&tl_jb);
 }
 
 void eve_flush(struct eve *e)
 {
+	lock(e);
 	if (e->out)
 		wbuf_flush(e);
+	unlock(e);
+}
+
+void eve_counts(const struct eve *e, uint64_t records[EVE_T__COUNT], uint64_t *write_errors)
+{
+	for (int t = 0; t < EVE_T__COUNT; t++)
+		records[t] = __atomic_load_n(&e->records[t], __ATOMIC_RELAXED);
+	*write_errors = __atomic_load_n(&e->write_errors, __ATOMIC_RELAXED);
 }
 
 struct json_buf *eve_begin(struct eve *e, enum eve_type t, const struct eve_hdr *h)
 {
 	char ts[64], a[SW_ADDR_STRLEN];
-	struct json_buf *j = &e->jb;
+	struct json_buf *j = &tl_jb;
 	const char *pn;
 
-	if ((unsigned)t >= EVE_T__COUNT || !e->enabled[t] || !e->out)
+	/* e->out is only read to skip formatting when there is no file (it
+	 * changes only by reopen, to another open file). */
+	if ((unsigned)t >= EVE_T__COUNT || !e->enabled[t] || !__atomic_load_n(&e->out, __ATOMIC_RELAXED))
 		return NULL;
 	json_reset(j);
 	json_open_object(j, NULL);
@@ -193,16 +242,21 @@ struct json_buf *eve_begin(struct eve *e, enum eve_type t, const struct eve_hdr 
 		json_set_str(j, "app_proto", h->app_proto);
 	if (h->direction)
 		json_set_str(j, "direction", h->direction);
-	e->records[t]++;
+	__atomic_fetch_add(&e->records[t], 1, __ATOMIC_RELAXED);
 	return j;
 }
 
 void eve_end(struct eve *e)
 {
-	struct json_buf *j = &e->jb;
+	struct json_buf *j = &tl_jb;
 	json_close_object(j);
 	if (j->err) {
-		e->write_errors++;
+		count_error(e);
+		return;
+	}
+	lock(e);
+	if (!e->out) {
+		unlock(e);
 		return;
 	}
 	if (e->wlen + j->len + 1 > EVE_WBUF)
@@ -211,11 +265,12 @@ void eve_end(struct eve *e)
 		/* Larger than the buffer: the line goes out on its own. */
 		j->buf[j->len] = '\n';
 		if (fwrite(j->buf, 1, j->len + 1, e->out) != j->len + 1)
-			e->write_errors++;
+			count_error(e);
 		j->buf[j->len] = '\0';
-		return;
+	} else {
+		memcpy(e->wbuf + e->wlen, j->buf, j->len);
+		e->wbuf[e->wlen + j->len] = '\n';
+		e->wlen += j->len + 1;
 	}
-	memcpy(e->wbuf + e->wlen, j->buf, j->len);
-	e->wbuf[e->wlen + j->len] = '\n';
-	e->wlen += j->len + 1;
+	unlock(e);
 }

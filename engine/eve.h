@@ -4,13 +4,15 @@
  * Every record starts with the common fields (timestamp, flow_id, in_iface,
  * event_type, addresses, proto, ip_v, pcap_cnt, ...) written by
  * eve_begin(); the caller adds its event object through the json builder
- * returned in e->jb, and eve_end() writes the line. Each event type can be
- * switched off in the configuration; eve_begin() returns NULL then, and the
- * caller skips the record. Timestamps are packet time.
+ * it returns (the calling thread's own), and eve_end() writes the line.
+ * Each event type can be switched off in the configuration; eve_begin()
+ * returns NULL then, and the caller skips the record. Timestamps are
+ * packet time.
  */
 #ifndef SW_EVE_H
 #define SW_EVE_H
 
+#include <pthread.h>
 #include <stdio.h>
 
 #include "common.h"
@@ -44,12 +46,20 @@ struct eve_hdr {
 	const char *pkt_src;   /* "wire/pcap", "stream (flow timeout)", ... */
 };
 
+/*
+ * Threads: any thread may write records at the same time. Each builds its
+ * record in a buffer of its own (eve_begin() returns it); eve_end() adds
+ * the finished line to the shared output buffer under mu, so lines never
+ * mix. The counters are relaxed atomics (read them with eve_counts()).
+ * enabled[] and pcap_filename are set before records are written.
+ */
 struct eve {
 	FILE *out;          /* unbuffered: whole lines leave wbuf */
 	char *wbuf;
 	size_t wlen;
 	char *path;
-	struct json_buf jb;
+	pthread_mutex_t mu; /* out, wbuf, wlen, path */
+	uint8_t mu_init;
 	uint8_t enabled[EVE_T__COUNT];
 	uint64_t records[EVE_T__COUNT];
 	uint64_t write_errors;
@@ -74,6 +84,10 @@ int eve_type_by_name(const char *name);
 struct json_buf *eve_begin(struct eve *e, enum eve_type t, const struct eve_hdr *h);
 /* Closes the record and writes it as one line. */
 void eve_end(struct eve *e);
+/* The calling thread's record buffer is freed (a worker thread ending). */
+void eve_thread_done(void);
+/* records[] and write_errors, read whole while other threads write. */
+void eve_counts(const struct eve *e, uint64_t records[EVE_T__COUNT], uint64_t *write_errors);
 /* Flushes buffered output. */
 void eve_flush(struct eve *e);
 

@@ -277,9 +277,13 @@ void eve_write_stats(struct eve *e, const struct eve_stats_src *s)
 		json_close_object(j);
 	}
 	json_open_object(j, "eve");
-	for (int t = 0; t < EVE_T__COUNT; t++)
-		json_set_uint(j, eve_type_name(t), s->eve->records[t]);
-	json_set_uint(j, "write_errors", s->eve->write_errors);
+	{
+		uint64_t rec[EVE_T__COUNT], werr;
+		eve_counts(s->eve, rec, &werr);
+		for (int t = 0; t < EVE_T__COUNT; t++)
+			json_set_uint(j, eve_type_name(t), rec[t]);
+		json_set_uint(j, "write_errors", werr);
+	}
 	json_close_object(j);
 	json_close_object(j);
 

@@ -40,6 +40,7 @@ struct worker {
 	struct inline_ctx *ic;
 	struct nfq_queue *q;
 	struct engine_prep *prep;  /* this worker's: decode and SIP parse outside the lock */
+	struct engine_defer *defer; /* this worker's: records written after the lock */
 	pthread_t th;
 	int started;
 	struct nfq_stats reported; /* counters already added to the engine's stats */
@@ -177,9 +178,12 @@ static void on_packet(void *ud, packet *p, const struct nfq_meta *m, struct nfq_
 		w->lock_wait_ns += t1 - t0;
 		t0 = t1;
 	}
+	engine_defer_start(ic->eng, w->defer);
 	r = engine_packet_prepared(ic->eng, p, w->prep);
+	engine_defer_stop(ic->eng);
 	w->lock_busy_ns += mono_ns() - t0;
 	pthread_mutex_unlock(&ic->lock);
+	engine_defer_write(ic->eng, w->defer);
 	cur_meta = NULL;
 	if (ic->inj && m->hwaddr_len == 6 && p->ip_v)
 		inject_learn(ic->inj, &p->src, m->hwaddr);
@@ -200,6 +204,7 @@ static void *worker_main(void *arg)
 			break;
 		}
 	}
+	engine_thread_done();
 	return NULL;
 }
 
@@ -379,6 +384,7 @@ int inline_run(const struct inline_opts *o)
 		.gso = o->cfg->nfq.gso,
 	};
 	struct engine_io io;
+	struct engine_defer *tick_defer = NULL; /* the main thread's (engine timers) */
 	sigset_t sigs;
 	char err[512];
 	int rc = 0;
@@ -416,7 +422,8 @@ int inline_run(const struct inline_opts *o)
 			log_warnx("offloaded flows will simply time out: %s", err);
 	}
 	ic.w = calloc(o->n_queues, sizeof(*ic.w));
-	if (!ic.w) {
+	tick_defer = engine_defer_new();
+	if (!ic.w || !tick_defer) {
 		fprintf(stderr, "sipwire: out of memory\n");
 		rc = 1;
 		goto out;
@@ -424,7 +431,8 @@ int inline_run(const struct inline_opts *o)
 	for (unsigned i = 0; i < o->n_queues; i++) {
 		ic.w[i].ic = &ic;
 		ic.w[i].prep = engine_prep_new(o->cfg);
-		if (!ic.w[i].prep) {
+		ic.w[i].defer = engine_defer_new();
+		if (!ic.w[i].prep || !ic.w[i].defer) {
 			fprintf(stderr, "sipwire: out of memory\n");
 			rc = 1;
 			goto out;
@@ -473,9 +481,13 @@ int inline_run(const struct inline_opts *o)
 		if (sig == SIGHUP && engine_reopen_logs(ic.eng) != 0)
 			log_warn("cannot reopen the EVE log");
 		report_capture(&ic);
+		engine_defer_start(ic.eng, tick_defer);
 		engine_tick(ic.eng, now_usec());
-		engine_flush(ic.eng);
+		engine_defer_stop(ic.eng);
 		pthread_mutex_unlock(&ic.lock);
+		/* The timers' records, then everything buffered, to the file. */
+		engine_defer_write(ic.eng, tick_defer);
+		engine_flush(ic.eng);
 		for (unsigned i = 0; i < ic.n_w; i++)
 			if (__atomic_load_n(&ic.w[i].failed, __ATOMIC_RELAXED)) {
 				__atomic_store_n(&ic.stop, 1, __ATOMIC_RELAXED);
@@ -496,6 +508,7 @@ out:
 	for (unsigned i = 0; i < o->n_queues && ic.w; i++) {
 		nfq_queue_close(ic.w[i].q);
 		engine_prep_free(ic.w[i].prep);
+		engine_defer_free(ic.w[i].defer);
 	}
 	engine_finish(ic.eng);
 	if (engine_write_errors(ic.eng)) {
@@ -504,6 +517,7 @@ out:
 		rc = 1;
 	}
 	engine_destroy(ic.eng);
+	engine_defer_free(tick_defer);
 	inject_close(ic.inj);
 	ct_close(ic.ct);
 	free(ic.w);
