@@ -13,7 +13,9 @@
 #                         (BENCH_INLINE_OFFLOAD_AFTER, 32) sipwire offloads the
 #                         flow to the kernel and the rest is not queued; the
 #                         call ends with a BYE, and its EVE call and flow records
-#                         are checked (confirmed; "bypass":"capture")
+#                         are checked (confirmed; "bypass":"capture"); its floods
+#                         alternate with floods to a port no queue rule takes
+#                         (30000), a baseline measured beside it
 # The queue rule is what `tools/sipwire-bridge.sh up --queue 0` installs
 # (a plain `-p udp -j NFQUEUE` FORWARD rule without that script). Prints
 # figures and the ratios the targets are stated in; never fails on a number
@@ -78,6 +80,7 @@ PHONE=192.0.2.10
 OFF_SRC=18000
 OFF_DST=18002
 OFF_AFTER=${BENCH_INLINE_OFFLOAD_AFTER:-32}
+UNQ_PORT=30000 # outside every queued range: forwarded by the bridge, never queued
 PY=$(command -v python3)
 
 echo "## Inline: through the lab bridge ($(nproc) cores, kernel $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
@@ -510,8 +513,15 @@ offload() {
 	# in a flood with thousands queued behind it.
 	one_run "$W/r.off.rtp.ramp.1" rtp $OFF_DST 50 "$(calc "int(($OFF_AFTER + 59) / 50)")" $OFF_SRC
 	qr=$(qstat)
-	runs off rtp max 0 "$FLOOD" "$RUNS"
+	# Floods of the offloaded flow interleaved with floods to a port no
+	# queue rule takes (UNQ_PORT; same bridge, same chain, same moment):
+	# the plain bridge's own floods come minutes later, under other load.
+	for i in $(seq "$RUNS"); do
+		one_run "$W/r.off.rtp.max.$i" rtp $OFF_DST 0 "$FLOOD" $OFF_SRC
+		one_run "$W/r.unq.rtp.max.$i" rtp $UNQ_PORT 0 "$FLOOD"
+	done
 	MAX[off.rtp]=$(maxrate off rtp) MARK[off.rtp]="" TRACE[off.rtp]="delivered, median of $RUNS floods"
+	MAX[unq.rtp]=$(maxrate unq rtp) MARK[unq.rtp]=""
 	runs off rtp at "${L[rtp]}" "$SECS" "$RUNS"
 	call_end
 	sleep 0.2
@@ -672,6 +682,8 @@ ratio "sipwire / bare NFQUEUE, SIP by CPU per packet" "${CPU1[nfq.sip]:-}" "${CP
 ratio "sipwire / bare NFQUEUE, RTP by CPU per packet" "${CPU1[nfq.rtp]:-}" "${CPU1[sw.rtp]:-}" "(>= 0.9 if the consumer were the limit)"
 ratio "offloaded RTP / plain bridge, RTP max pkt/s" off.rtp plain.rtp \
 	">= 0.95$(case "${OFF_EVE:-}" in ok:*) ;; *) echo "; the flow was NOT shown offloaded: see '# offload'" ;; esac)" m
+ratio "offloaded RTP / unqueued port, interleaved" off.rtp unq.rtp \
+	"(the same, measured beside it: floods to :$UNQ_PORT between the offloaded ones)" m
 echo "# targets at L: no queue drops or fail-open (qdrop, fopen), added p99 < 200 us (+p99)"
 [ -n "${NFQ_LINE:-}" ] && echo "# last bench_nfq: $NFQ_LINE"
 echo "# inline part: ${ELAPSED}s"
