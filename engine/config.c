@@ -132,6 +132,13 @@ static const struct cfg_key keys[] = {
 	{ "nfq.fail-open", CT_BOOL, OFF(nfq.fail_open), 0, 0, 1, "true",
 	  "true: when a queue is full or a table is at its cap, packets pass (counted); "
 	  "false: they are dropped (fail-closed)" },
+	{ "nfq.engine-per-queue", CT_BOOL, OFF(nfq.engine_per_queue), 0, 0, 1, "false",
+	  "false: every queue's worker judges with one shared engine (one call state: SIP and "
+	  "its RTP may come on different queues); true: each queue gets an engine of its own "
+	  "(flows, calls, rule counters) and queues never wait for each other, right when the "
+	  "kernel keeps each pair of hosts on one queue (--queue-balance hashes by address "
+	  "pair): RTP on another queue than its call's SIP is not tied to the call, and "
+	  "counters by destination or by rule count per queue" },
 	{ "nfq.gso", CT_BOOL, OFF(nfq.gso), 0, 0, 1, "true",
 	  "accept GSO/GRO super-packets from the kernel as they are (no segmentation cost)" },
 	{ "nfq.bypass-mark", CT_U32, OFF(nfq.bypass_mark), 0, 0, U32MAX, "0x40000000",

@@ -92,6 +92,7 @@ struct sw_config {
 		uint64_t buffer_size;
 		uint32_t batchcount;
 		int fail_open;
+		int engine_per_queue;
 		int gso;
 		uint32_t bypass_mark;
 	} nfq;

@@ -50,6 +50,7 @@ struct engine {
 	size_t hdr_cap;
 	const struct engine_prep *prep; /* engine_packet_prepared(): this packet's, or NULL */
 	struct engine_defer *defer; /* engine_defer_start(): records to copy there, or NULL */
+	int shard;                  /* engine_set_queue(): its queue (stats), -1: none */
 	struct sdp_session sdp;
 
 	struct detect_engine *de; /* NULL: no rules */
@@ -1248,6 +1249,7 @@ static void write_stats(struct engine *e)
 		.pcre_limit_hits = e->de ? detect_payload_pcre_limit_hits(&e->dt) : 0,
 		.recursion_limit_hits = e->de ? detect_payload_recursion_limit_hits(&e->dt) : 0,
 		.eve = &e->eve,
+		.shard = e->shard,
 	};
 	eve_write_stats(&e->eve, &s);
 }
@@ -1520,6 +1522,11 @@ void engine_set_inline(struct engine *e, const struct engine_io *io)
 		e->io = *io;
 }
 
+void engine_set_queue(struct engine *e, unsigned queue)
+{
+	e->shard = (int)queue;
+}
+
 void engine_tick(struct engine *e, sw_time now)
 {
 	if (e->started)
@@ -1620,6 +1627,7 @@ struct engine *engine_create(const struct sw_config *cfg, const char *logdir, un
 		return NULL;
 	}
 	e->cfg = cfg;
+	e->shard = -1;
 	if (cfg->decoder.checksum_validation && strcmp(cfg->decoder.checksum_validation, "yes") == 0)
 		e->csum_mode = CSUM_YES;
 	else if (cfg->decoder.checksum_validation &&

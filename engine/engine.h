@@ -119,6 +119,9 @@ struct engine_capture_counts {
 	uint64_t engine_waits, engine_wait_usec, engine_busy_usec;
 };
 void engine_capture_counts(struct engine *e, const struct engine_capture_counts *add);
+/* nfq.engine-per-queue: the engine serves that queue only (its stats
+ * record says which, as sipwire.queue). */
+void engine_set_queue(struct engine *e, unsigned queue);
 /*
  * Loads rule files paths[0..n) and swaps them in for the running rules.
  * On any error (printed to errs with FILE:LINE:COL) the running rules stay

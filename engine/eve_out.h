@@ -38,6 +38,7 @@ struct eve_stats_src {
 	uint32_t rules_loaded, rules_inactive;
 	uint64_t pcre_limit_hits, recursion_limit_hits;
 	const struct eve *eve;
+	int shard; /* nfq.engine-per-queue: this engine's queue; -1: one engine */
 };
 void eve_write_stats(struct eve *e, const struct eve_stats_src *s);
 

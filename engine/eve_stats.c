@@ -233,6 +233,8 @@ void eve_write_stats(struct eve *e, const struct eve_stats_src *s)
 	json_close_object(j);
 
 	json_open_object(j, "sipwire");
+	if (s->shard >= 0)
+		json_set_uint(j, "queue", (uint64_t)s->shard);
 	write_sip_counts(j, st);
 	if (s->sip)
 		eve_stats_sip_state(j, s->sip);

@@ -2,14 +2,16 @@
  * inline.c - inline mode (see inline.h).
  *
  * Threads: one worker per queue receives a batch, runs each packet through
- * the engine and answers the batch. The engine (flows, calls, rules'
- * counters, EVE) is one shared state behind one mutex: SIP and its RTP may
- * arrive on different queues (--queue-balance) and must meet the same call
- * state. Workers overlap their receiving, verdicts and kernel work; the
- * engine work itself is serialised. The main thread handles signals, runs
- * the engine's timers once a second when traffic is idle, and compiles
- * reloaded rules without holding the lock (packets keep flowing; only the
- * swap is under it).
+ * the engine and answers the batch. By default the engine (flows, calls,
+ * rules' counters) is one shared state behind one mutex: SIP and its RTP
+ * may arrive on different queues (--queue-balance) and must meet the same
+ * call state. Workers overlap their receiving, decoding, SIP parsing,
+ * verdicts and the writing of sip/call records; judging is serialised.
+ * With nfq.engine-per-queue each queue has an engine (a shard) of its own
+ * behind its own mutex, and queues never wait for each other. The main
+ * thread handles signals, runs the engines' timers once a second when
+ * traffic is idle, and compiles reloaded rules without holding a lock
+ * (packets keep flowing; only the swap is under it).
  */
 #include <errno.h>
 #include <grp.h>
@@ -36,9 +38,17 @@
 
 struct inline_ctx;
 
+/* An engine and the lock its users take (one, or one per queue). */
+struct shard {
+	struct engine *eng;
+	pthread_mutex_t lock;
+	int lock_init;
+};
+
 struct worker {
 	struct inline_ctx *ic;
 	struct nfq_queue *q;
+	struct shard *sh;          /* the engine this worker judges with */
 	struct engine_prep *prep;  /* this worker's: decode and SIP parse outside the lock */
 	struct engine_defer *defer; /* this worker's: records written after the lock */
 	pthread_t th;
@@ -55,10 +65,11 @@ struct worker {
 
 struct inline_ctx {
 	const struct inline_opts *o;
-	struct engine *eng;
-	pthread_mutex_t lock;
+	struct shard *sh;
+	unsigned n_sh;
 	struct injector *inj;
-	struct ct_handle *ct;      /* offloaded flows' connections (engine timers, under lock) */
+	struct ct_handle *ct;      /* offloaded flows' connections (engine timers) ... */
+	pthread_mutex_t ct_lock;   /* ... one request at a time, whichever engine asks */
 	struct worker *w;
 	unsigned n_w;
 	int stop;                  /* set by the main thread (atomic), read by the workers */
@@ -133,7 +144,9 @@ static int ct_alive(void *ud, const struct flow_key *k, uint64_t *pkts, uint64_t
 	if (!ic->ct)
 		return -1;
 	ct_tuple_of(&t, k);
+	pthread_mutex_lock(&ic->ct_lock);
 	r = ct_get(ic->ct, &t, &info);
+	pthread_mutex_unlock(&ic->ct_lock);
 	if (r == 1 && info.have_counters) {
 		*pkts = info.pkts;
 		*bytes = info.bytes;
@@ -151,7 +164,9 @@ static void ct_forget(void *ud, const struct flow_key *k)
 	if (!ic->ct)
 		return;
 	ct_tuple_of(&t, k);
+	pthread_mutex_lock(&ic->ct_lock);
 	(void)ct_delete(ic->ct, &t);
+	pthread_mutex_unlock(&ic->ct_lock);
 }
 
 static uint64_t mono_ns(void)
@@ -165,25 +180,26 @@ static void on_packet(void *ud, packet *p, const struct nfq_meta *m, struct nfq_
 {
 	struct worker *w = ud;
 	struct inline_ctx *ic = w->ic;
+	struct shard *sh = w->sh;
 	uint64_t t0, t1;
 	int r;
 
 	cur_meta = m;
 	engine_prepare(w->prep, p);
 	t0 = mono_ns();
-	if (pthread_mutex_trylock(&ic->lock) != 0) {
-		pthread_mutex_lock(&ic->lock);
+	if (pthread_mutex_trylock(&sh->lock) != 0) {
+		pthread_mutex_lock(&sh->lock);
 		t1 = mono_ns();
 		w->lock_waits++;
 		w->lock_wait_ns += t1 - t0;
 		t0 = t1;
 	}
-	engine_defer_start(ic->eng, w->defer);
-	r = engine_packet_prepared(ic->eng, p, w->prep);
-	engine_defer_stop(ic->eng);
+	engine_defer_start(sh->eng, w->defer);
+	r = engine_packet_prepared(sh->eng, p, w->prep);
+	engine_defer_stop(sh->eng);
 	w->lock_busy_ns += mono_ns() - t0;
-	pthread_mutex_unlock(&ic->lock);
-	engine_defer_write(ic->eng, w->defer);
+	pthread_mutex_unlock(&sh->lock);
+	engine_defer_write(sh->eng, w->defer);
 	cur_meta = NULL;
 	if (ic->inj && m->hwaddr_len == 6 && p->ip_v)
 		inject_learn(ic->inj, &p->src, m->hwaddr);
@@ -235,10 +251,13 @@ static int kernel_queue_counts(uint16_t q, uint64_t *qdrop, uint64_t *udrop)
 	return found;
 }
 
-/* Adds what the queues counted since the last call to the engine's stats. */
-static void report_capture(struct inline_ctx *ic)
+/* Adds what the queues of shard sh counted since the last call to its
+ * engine's stats (the caller holds sh->lock). */
+static void report_capture(struct inline_ctx *ic, struct shard *sh)
 {
 	for (unsigned i = 0; i < ic->n_w; i++) {
+		if (ic->w[i].sh != sh)
+			continue;
 		uint64_t qd, ud;
 		struct worker *w = &ic->w[i];
 		uint64_t dq = 0, du = 0;
@@ -268,7 +287,7 @@ static void report_capture(struct inline_ctx *ic)
 		w->rep_wait_ns = w->lock_wait_ns;
 		w->rep_busy_ns = w->lock_busy_ns;
 		*r = *s;
-		engine_capture_counts(ic->eng, &c);
+		engine_capture_counts(sh->eng, &c);
 	}
 }
 
@@ -279,19 +298,26 @@ static void report_capture(struct inline_ctx *ic)
 static void reload(struct inline_ctx *ic)
 {
 	struct detect_load_opts lo = { .cfg = ic->o->cfg, .errs = stderr };
-	unsigned nerr = 0;
-	struct detect_engine *de;
 
-	de = detect_engine_load(ic->o->rules, ic->o->n_rules, &lo, &nerr);
-	pthread_mutex_lock(&ic->lock);
-	if (de && engine_set_rules(ic->eng, de) == 0)
-		fprintf(stderr, "sipwire: rules reloaded: %u rules\n", engine_rule_count(ic->eng));
-	else
-		fprintf(stderr,
-		        "sipwire: rule reload failed (%u error%s): keeping the %u rules running\n",
-		        nerr, nerr == 1 ? "" : "s", engine_rule_count(ic->eng));
-	pthread_mutex_unlock(&ic->lock);
-	detect_engine_free(de);
+	/* Each engine has rule counters of its own, in its compiled set. */
+	for (unsigned i = 0; i < ic->n_sh; i++) {
+		struct shard *sh = &ic->sh[i];
+		unsigned nerr = 0;
+		struct detect_engine *de = detect_engine_load(ic->o->rules, ic->o->n_rules, &lo, &nerr);
+		int ok;
+		pthread_mutex_lock(&sh->lock);
+		ok = de && engine_set_rules(sh->eng, de) == 0;
+		pthread_mutex_unlock(&sh->lock);
+		detect_engine_free(de);
+		if (!ok) {
+			fprintf(stderr,
+			        "sipwire: rule reload failed (%u error%s): keeping the %u rules running\n",
+			        nerr, nerr == 1 ? "" : "s", engine_rule_count(sh->eng));
+			return; /* a broken file is broken for every engine */
+		}
+		lo.errs = NULL; /* the same files: their warnings once */
+	}
+	fprintf(stderr, "sipwire: rules reloaded: %u rules\n", engine_rule_count(ic->sh[0].eng));
 }
 
 /*
@@ -391,7 +417,7 @@ int inline_run(const struct inline_opts *o)
 
 	memset(&ic, 0, sizeof(ic));
 	ic.o = o;
-	pthread_mutex_init(&ic.lock, NULL);
+	pthread_mutex_init(&ic.ct_lock, NULL);
 
 	/* Signals are taken by the main thread only (sigtimedwait). */
 	sigemptyset(&sigs);
@@ -400,17 +426,44 @@ int inline_run(const struct inline_opts *o)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
-	ic.eng = engine_create(o->cfg, o->logdir, ENGINE_EVE_APPEND, err, sizeof(err));
-	if (!ic.eng) {
-		fprintf(stderr, "sipwire: %s\n", err);
+	/* One engine, or one per queue; each appends whole lines to the same
+	 * EVE file (O_APPEND: lines from different engines never mix). */
+	ic.n_sh = o->cfg->nfq.engine_per_queue ? o->n_queues : 1;
+	ic.sh = calloc(ic.n_sh, sizeof(*ic.sh));
+	if (!ic.sh) {
+		fprintf(stderr, "sipwire: out of memory\n");
 		return 1;
 	}
-	if (o->n_rules) {
-		unsigned nerr = 0;
-		if (engine_load_rules(ic.eng, o->rules, o->n_rules, stderr, &nerr) != 0) {
-			fprintf(stderr, "sipwire: %u error%s in the rules\n", nerr, nerr == 1 ? "" : "s");
-			engine_destroy(ic.eng);
+	for (unsigned i = 0; i < ic.n_sh; i++) {
+		struct shard *sh = &ic.sh[i];
+		sh->eng = engine_create(o->cfg, o->logdir, ENGINE_EVE_APPEND, err, sizeof(err));
+		if (!sh->eng) {
+			fprintf(stderr, "sipwire: %s\n", err);
+			for (unsigned k = 0; k < i; k++) {
+				engine_destroy(ic.sh[k].eng);
+				pthread_mutex_destroy(&ic.sh[k].lock);
+			}
+			free(ic.sh);
+			pthread_mutex_destroy(&ic.ct_lock);
 			return 1;
+		}
+		pthread_mutex_init(&sh->lock, NULL);
+		sh->lock_init = 1;
+		if (ic.n_sh > 1)
+			engine_set_queue(sh->eng, o->queues[i]);
+		if (o->n_rules) {
+			unsigned nerr = 0;
+			if (engine_load_rules(sh->eng, o->rules, o->n_rules, i ? NULL : stderr, &nerr) != 0) {
+				fprintf(stderr, "sipwire: %u error%s in the rules\n", nerr,
+				        nerr == 1 ? "" : "s");
+				for (unsigned k = 0; k <= i; k++) {
+					engine_destroy(ic.sh[k].eng);
+					pthread_mutex_destroy(&ic.sh[k].lock);
+				}
+				free(ic.sh);
+				pthread_mutex_destroy(&ic.ct_lock);
+				return 1;
+			}
 		}
 	}
 	ic.inj = inject_open(err, sizeof(err));
@@ -430,6 +483,7 @@ int inline_run(const struct inline_opts *o)
 	}
 	for (unsigned i = 0; i < o->n_queues; i++) {
 		ic.w[i].ic = &ic;
+		ic.w[i].sh = &ic.sh[ic.n_sh > 1 ? i : 0];
 		ic.w[i].prep = engine_prep_new(o->cfg);
 		ic.w[i].defer = engine_defer_new();
 		if (!ic.w[i].prep || !ic.w[i].defer) {
@@ -454,7 +508,8 @@ int inline_run(const struct inline_opts *o)
 	io.flow_alive = ct_alive;
 	io.flow_forget = ct_forget;
 	io.ud = &ic;
-	engine_set_inline(ic.eng, &io);
+	for (unsigned i = 0; i < ic.n_sh; i++)
+		engine_set_inline(ic.sh[i].eng, &io);
 
 	for (unsigned i = 0; i < ic.n_w; i++) {
 		if (pthread_create(&ic.w[i].th, NULL, worker_main, &ic.w[i]) != 0) {
@@ -465,8 +520,8 @@ int inline_run(const struct inline_opts *o)
 		}
 		ic.w[i].started = 1;
 	}
-	fprintf(stderr, "sipwire: inline on %u queue%s, %u rules\n", ic.n_w, ic.n_w == 1 ? "" : "s",
-	        engine_rule_count(ic.eng));
+	fprintf(stderr, "sipwire: inline on %u queue%s, %u rules%s\n", ic.n_w, ic.n_w == 1 ? "" : "s",
+	        engine_rule_count(ic.sh[0].eng), ic.n_sh > 1 ? ", an engine per queue" : "");
 
 	while (!__atomic_load_n(&ic.stop, __ATOMIC_RELAXED)) {
 		struct timespec one = { 1, 0 };
@@ -477,17 +532,20 @@ int inline_run(const struct inline_opts *o)
 		}
 		if (sig == SIGHUP)
 			reload(&ic);
-		pthread_mutex_lock(&ic.lock);
-		if (sig == SIGHUP && engine_reopen_logs(ic.eng) != 0)
-			log_warn("cannot reopen the EVE log");
-		report_capture(&ic);
-		engine_defer_start(ic.eng, tick_defer);
-		engine_tick(ic.eng, now_usec());
-		engine_defer_stop(ic.eng);
-		pthread_mutex_unlock(&ic.lock);
-		/* The timers' records, then everything buffered, to the file. */
-		engine_defer_write(ic.eng, tick_defer);
-		engine_flush(ic.eng);
+		for (unsigned i = 0; i < ic.n_sh; i++) {
+			struct shard *sh = &ic.sh[i];
+			pthread_mutex_lock(&sh->lock);
+			if (sig == SIGHUP && engine_reopen_logs(sh->eng) != 0)
+				log_warn("cannot reopen the EVE log");
+			report_capture(&ic, sh);
+			engine_defer_start(sh->eng, tick_defer);
+			engine_tick(sh->eng, now_usec());
+			engine_defer_stop(sh->eng);
+			pthread_mutex_unlock(&sh->lock);
+			/* The timers' records, then everything buffered, to the file. */
+			engine_defer_write(sh->eng, tick_defer);
+			engine_flush(sh->eng);
+		}
 		for (unsigned i = 0; i < ic.n_w; i++)
 			if (__atomic_load_n(&ic.w[i].failed, __ATOMIC_RELAXED)) {
 				__atomic_store_n(&ic.stop, 1, __ATOMIC_RELAXED);
@@ -501,7 +559,8 @@ join:
 		if (ic.w[i].failed)
 			fprintf(stderr, "sipwire: %s\n", ic.w[i].err);
 	}
-	report_capture(&ic);
+	for (unsigned i = 0; i < ic.n_sh; i++)
+		report_capture(&ic, &ic.sh[i]);
 	print_summary(&ic);
 out:
 	/* Unbind first: from here the kernel passes packets (--queue-bypass). */
@@ -510,17 +569,25 @@ out:
 		engine_prep_free(ic.w[i].prep);
 		engine_defer_free(ic.w[i].defer);
 	}
-	engine_finish(ic.eng);
-	if (engine_write_errors(ic.eng)) {
-		fprintf(stderr, "sipwire: %llu EVE write errors (disk full?)\n",
-		        engine_write_errors(ic.eng));
-		rc = 1;
+	for (unsigned i = 0; i < ic.n_sh; i++) {
+		struct shard *sh = &ic.sh[i];
+		if (!sh->eng)
+			continue;
+		engine_finish(sh->eng);
+		if (engine_write_errors(sh->eng)) {
+			fprintf(stderr, "sipwire: %llu EVE write errors (disk full?)\n",
+			        engine_write_errors(sh->eng));
+			rc = 1;
+		}
+		engine_destroy(sh->eng);
+		if (sh->lock_init)
+			pthread_mutex_destroy(&sh->lock);
 	}
-	engine_destroy(ic.eng);
+	free(ic.sh);
 	engine_defer_free(tick_defer);
 	inject_close(ic.inj);
 	ct_close(ic.ct);
 	free(ic.w);
-	pthread_mutex_destroy(&ic.lock);
+	pthread_mutex_destroy(&ic.ct_lock);
 	return rc;
 }

@@ -379,6 +379,8 @@ static const struct set_row set_rows[] = {
 	{ "vars.port-groups.SIP_PORTS=5060", 0, NULL },
 	{ "nfq.bypass-mark=0x10", 0, NULL },
 	{ "nfq.fail-open=false", 0, NULL },
+	{ "nfq.engine-per-queue=true", 0, NULL },
+	{ "nfq.engine-per-queue=maybe", -1, "nfq.engine-per-queue" },
 	{ "ips.reject-sip-code=488", 0, NULL },
 	{ "nfq.bypass-mark=0x", -1, "expected an unsigned integer" },
 	{ "nfq.bypass-mark=0x1g", -1, "expected an unsigned integer" },
@@ -419,6 +421,7 @@ static void test_set(void **state)
 	assert_int_equal(c.flow.max_flows, 1000);
 	assert_int_equal(c.nfq.bypass_mark, 16);
 	assert_int_equal(c.nfq.fail_open, 0);
+	assert_int_equal(c.nfq.engine_per_queue, 1);
 	assert_int_equal(c.ips.reject_sip_code, 488);
 	assert_int_equal(c.flow.timeouts.udp, 600);
 	assert_int_equal(c.stream.memcap, 1ULL << 30);

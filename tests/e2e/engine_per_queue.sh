@@ -1,0 +1,97 @@
+#!/bin/bash
+# engine_per_queue.sh - nfq.engine-per-queue: two queues, each judged by an
+# engine of its own (no lock between them), as a deployment that lets the
+# kernel keep each pair of hosts on one queue would run it. The split is
+# made certain here: UDP SIP to or from the attacker goes to queue 1,
+# everything else (the phone's SIP and RTP) to queue 0.
+#
+# Run with the ThreadSanitizer build when there is one (make test builds
+# it): the engines share the EVE file, the reject injector and the
+# conntrack handle, and any race there is a report.
+#
+# Checks: sipwire says it runs an engine per queue; the phone's calls
+# succeed with their RTP tied to them (SIP and RTP on queue 0, one
+# engine); svwar on queue 1 is alerted and blocked, with nothing raised
+# against the phone; each engine writes its own stats (sipwire.queue 0 and
+# 1), each counting only its queue's packets; EVE is whole JSON lines; no
+# sanitizer report, clean exit.
+. "$(dirname "$0")/lib.sh"
+
+N=2
+if [ -z "${SIPWIRE_TSAN+x}" ] && [ -x "$ROOT/build/tsan/sipwire" ] && [ "${SAN:-0}" != 1 ]; then
+	SIPWIRE=$ROOT/build/tsan/sipwire
+fi
+[ -n "${SIPWIRE_TSAN:-}" ] && SIPWIRE=$SIPWIRE_TSAN
+e2e_begin engine_per_queue sipp svwar
+lab_up
+
+ns sipwire iptables -w -I SIPWIRE 4 -p udp -s $ATTACKER -m multiport --ports 5060,5061 \
+	-j NFQUEUE --queue-num 1 --queue-bypass &&
+	ns sipwire iptables -w -I SIPWIRE 5 -p udp -d $ATTACKER -m multiport --ports 5060,5061 \
+		-j NFQUEUE --queue-num 1 --queue-bypass
+check "the attacker's SIP to queue 1 in the SIPWIRE chain" $? "$(ns sipwire iptables -w -S SIPWIRE 2>&1)"
+
+export TSAN_OPTIONS="halt_on_error=0"
+case "$SIPWIRE" in
+*tsan*)
+	if ! ip netns exec "${PREFIX}sipwire" "$SIPWIRE" --version >"$W/tsan-probe.out" 2>&1 &&
+		grep -q "unexpected memory mapping" "$W/tsan-probe.out"; then
+		printf '#!/bin/sh\nexec setarch "$(uname -m)" -R "%s" "$@"\n' "$SIPWIRE" >"$W/sipwire-tsan"
+		chmod 755 "$W/sipwire-tsan"
+		SIPWIRE=$W/sipwire-tsan
+	fi
+	note "sipwire under ThreadSanitizer ($SIPWIRE)"
+	;;
+esac
+sw_start_or_bail -q 1 --set nfq.engine-per-queue=true --set ips.media-offload=false
+expect "queue 1 bound too" "$([ -n "$(queue_line 1)" ] && echo 1 || echo 0)" -eq 1 \
+	"$(ns sipwire cat /proc/net/netfilter/nfnetlink_queue)"
+expect "sipwire says: an engine per queue" "$(grep -c 'inline on 2 queues, .* rules, an engine per queue' "$SW_ERR")" -eq 1 \
+	"$(head -3 "$SW_ERR")"
+
+if uas_start uas "$N" -mp 16000 -rtp_echo; then
+	ok "UAS 120 registered inside the PBX and listening"
+else
+	nok "UAS 120 registered inside the PBX and listening" "$(tail -5 "$W/uas-reg.log")"
+fi
+rc=$(register reg phone $PHONE 5060 100)
+expect_str "phone 100 registers with digest auth (SIPp status)" "$rc" 0 "$(tail -5 "$W/reg.log")"
+rc=$(sipp_run calls phone 90 -timeout 80s -timeout_error -sf "$SIPP_DIR/uac_rtp.xml" -s 120 \
+	-key from 100 -key ua "$PHONE_UA" -i $PHONE -p 5060 -mp 10000 -m $N -l 1 -r 1 $PBX:5060)
+uas_rc=$(sipp_wait uas 30)
+timeout -k 5 30 ip netns exec "${PREFIX}attacker" svwar -x $ATTACKER --maximumtime 3 -e100-109 $PBX \
+	</dev/null >"$W/svwar.out" 2>&1
+sleep 1
+q0=$(queue_line 0)
+q1=$(queue_line 1)
+sw_stop
+check_sw_exit
+
+expect_str "caller SIPp exit status 0" "$rc" 0 "$(tail -5 "$W/calls.log")"
+expect "caller: successful calls" "$(sipp_stat calls 'SuccessfulCall(C)')" -eq $N
+expect_str "UAS SIPp exit status 0" "$uas_rc" 0 "$(tail -5 "$W/uas.log")"
+expect "call records ended by BYE with their RTP counted both ways (>= 230 of 236 packets each)" \
+	"$(eve '[ev("call")[] | select(.call.end == "bye") | .call.media[0].rtp_packets | select(.caller >= 230 and .callee >= 230)] | length')" \
+	-eq $N "$(eve '[ev("call")[] | .call.media]')"
+expect "EVE alerts against the phone" "$(eve 'count(.event_type == "alert" and .src_ip == "192.0.2.10")')" -eq 0
+expect "svwar alerted (7100001)" \
+	"$(eve "count(.event_type == \"alert\" and .alert.signature_id == 7100001 and .src_ip == \"$ATTACKER\")")" -ge 1
+
+lines=$(wc -l <"$W/log/eve.json")
+expect "EVE: every line is one JSON object" "$(jq -c 'select(type == "object")' "$W/log/eve.json" 2>/dev/null | wc -l)" \
+	-eq "$lines" "$(jq -c . "$W/log/eve.json" 2>&1 >/dev/null | head -3)"
+# Each engine's last stats record counts its own queue's packets: the
+# kernel's packet ids of that queue (column 8), nothing of the other's.
+set -- $q0
+expect "engine of queue 0: stats count queue 0's packets" \
+	"$(eve '[ev("stats")[] | select(.stats.sipwire.queue == 0)] | last | .stats.sipwire.capture.packets')" -eq "${8:-0}" "$q0"
+set -- $q1
+expect "engine of queue 1: stats count queue 1's packets" \
+	"$(eve '[ev("stats")[] | select(.stats.sipwire.queue == 1)] | last | .stats.sipwire.capture.packets')" -eq "${8:-0}" "$q1"
+expect "queue 1 (svwar) packets" "${8:-0}" -ge 1 "$q1"
+expect "queue 0's engine followed the phone's calls" \
+	"$(eve '[ev("stats")[] | select(.stats.sipwire.queue == 0)] | last | .stats.sipwire.dialogs.total')" -ge $N
+expect "queue 1's engine saw none of them" \
+	"$(eve '[ev("stats")[] | select(.stats.sipwire.queue == 1)] | last | .stats.sipwire.dialogs.total')" -eq 0
+
+e2e_end
