@@ -34,7 +34,7 @@
 #            took from the queue: id_sequence of /proc/net/netfilter/
 #            nfnetlink_queue less the Drops of its socket in /proc/net/netlink;
 #            with fail-open the overflow crosses the bridge without it), then
-#            three paced probes bisecting from there; when nothing failed
+#            BENCH_INLINE_PROBES (5) paced probes bisecting from there; when nothing failed
 #            open in the flood the sender was the limit (">=").
 #   @L       paced at L pkt/s, the same L for every config: half sipwire's
 #            max (half the bare consumer's when sipwire has no inline mode),
@@ -54,6 +54,7 @@ BUILD=${BUILD:-build/rel}
 RUNS=${BENCH_RUNS:-3}
 SECS=${BENCH_INLINE_SECONDS:-3}
 FLOOD=${BENCH_INLINE_FLOOD:-2}
+PROBES=${BENCH_INLINE_PROBES:-5} # bisection steps: the max is found within C / 2^(PROBES-1)
 SIPWIRE=${SIPWIRE:-./sipwire}
 NFQ=$BUILD/tools/bench_nfq
 UDP=$BUILD/tools/udpload
@@ -349,7 +350,7 @@ maxrate() { # config kind
 
 # The highest rate a queue config sustains: one flood gives the consumer's
 # rate under overload C and the sender's S; if nothing failed open the
-# sender was the limit (max >= C). Otherwise three paced probes of FLOOD s
+# sender was the limit (max >= C). Otherwise PROBES paced probes of FLOOD s
 # bisect, starting at C, for the highest rate that passes: the sender keeps
 # up (97%) and fail-open, queue drops and losses stay under 0.1%.
 declare -A MAX MARK TRACE CPU1
@@ -364,7 +365,7 @@ search() { # config kind
 		return
 	fi
 	hi=$S r=$C TRACE[$c.$k]="flood: $C of $S pkt/s queued; probes"
-	for i in 1 2 3; do
+	for i in $(seq "$PROBES"); do
 		one_run "$W/r.$c.$k.probe.$i" "$k" "$(port "$k")" "$r" "$FLOOD"
 		f=$W/r.$c.$k.probe.$i
 		sent=$(kv "$f" s_sent)
@@ -568,7 +569,7 @@ ELAPSED=$(($(date +%s) - T0))
 echo "# load: tools/udpload from ${P}phone to a sink in ${P}pbx, across ${P}outside's segment bridge and br0 in ${P}sipwire"
 echo "# queue rule in ${P}sipwire: ${RULE:-none}"
 echo "# max: plain, offloaded = delivered/s as fast as the sender can ($RUNS x ${FLOOD}s, median); queue configs = the highest paced"
-echo "#   rate with < 0.1% failed open or lost (a flood, then 3 probes of ${FLOOD}s; '>=': the sender was the limit)"
+echo "#   rate with < 0.1% failed open or lost (a flood, then $PROBES probes of ${FLOOD}s; '>=': the sender was the limit)"
 echo "# flood: as fast as the sender can: packets the consumer took/s (nfnetlink_queue id_sequence - its socket's Drops),"
 echo "#   the sender's rate, what failed open/s (delivered - queued: the kernel counts no fail-open), consumer CPU per packet"
 echo "#   (all threads, schedstat) and 1e6 / that (the packets/s of one core given to the consumer alone)"
