@@ -55,6 +55,8 @@ struct worker {
 	int started;
 	struct nfq_stats reported; /* counters already added to the engine's stats */
 	uint64_t k_qdrop, k_udrop;  /* the kernel's counters, as last read (a bind starts them at 0) */
+	uint64_t k_qd_new, k_ud_new; /* ... as just read by read_kernel_counts() */
+	int k_ok;                    /* ... which found the queue */
 	/* The engine lock as this worker met it (updated while holding it, so
 	 * that report_capture(), under it too, reads them whole), ns. */
 	uint64_t lock_waits, lock_wait_ns, lock_busy_ns;
@@ -251,8 +253,19 @@ static int kernel_queue_counts(uint16_t q, uint64_t *qdrop, uint64_t *udrop)
 	return found;
 }
 
+/* Reads the kernel's counters of shard sh's queues (main thread, before
+ * taking sh->lock: reading /proc takes a while). */
+static void read_kernel_counts(struct inline_ctx *ic, struct shard *sh)
+{
+	for (unsigned i = 0; i < ic->n_w; i++) {
+		struct worker *w = &ic->w[i];
+		if (w->sh == sh)
+			w->k_ok = kernel_queue_counts(nfq_queue_num(w->q), &w->k_qd_new, &w->k_ud_new) == 0;
+	}
+}
+
 /* Adds what the queues of shard sh counted since the last call to its
- * engine's stats (the caller holds sh->lock). */
+ * engine's stats (the caller holds sh->lock, after read_kernel_counts()). */
 static void report_capture(struct inline_ctx *ic, struct shard *sh)
 {
 	for (unsigned i = 0; i < ic->n_w; i++) {
@@ -261,11 +274,14 @@ static void report_capture(struct inline_ctx *ic, struct shard *sh)
 		uint64_t qd, ud;
 		struct worker *w = &ic->w[i];
 		uint64_t dq = 0, du = 0;
-		if (kernel_queue_counts(nfq_queue_num(w->q), &qd, &ud) == 0) {
+		if (w->k_ok) {
+			qd = w->k_qd_new;
+			ud = w->k_ud_new;
 			dq = qd >= w->k_qdrop ? qd - w->k_qdrop : 0;
 			du = ud >= w->k_udrop ? ud - w->k_udrop : 0;
 			w->k_qdrop = qd;
 			w->k_udrop = ud;
+			w->k_ok = 0;
 		}
 		struct nfq_stats snap, *s = &snap;
 		struct nfq_stats *r = &ic->w[i].reported;
@@ -534,6 +550,7 @@ int inline_run(const struct inline_opts *o)
 			reload(&ic);
 		for (unsigned i = 0; i < ic.n_sh; i++) {
 			struct shard *sh = &ic.sh[i];
+			read_kernel_counts(&ic, sh);
 			pthread_mutex_lock(&sh->lock);
 			if (sig == SIGHUP && engine_reopen_logs(sh->eng) != 0)
 				log_warn("cannot reopen the EVE log");
@@ -559,8 +576,10 @@ join:
 		if (ic.w[i].failed)
 			fprintf(stderr, "sipwire: %s\n", ic.w[i].err);
 	}
-	for (unsigned i = 0; i < ic.n_sh; i++)
+	for (unsigned i = 0; i < ic.n_sh; i++) {
+		read_kernel_counts(&ic, &ic.sh[i]);
 		report_capture(&ic, &ic.sh[i]);
+	}
 	print_summary(&ic);
 out:
 	/* Unbind first: from here the kernel passes packets (--queue-bypass). */
