@@ -647,6 +647,7 @@ if [ -n "${OFF_NOTE:-}" ]; then
 	echo "# offloaded RTP not measured: $OFF_NOTE"
 elif [ -n "${OFF_EVE:-}" ]; then
 	echo "# offload, sipwire's EVE: $OFF_EVE"
+	echo "# offload, baseline beside it: floods to :$UNQ_PORT (no queue rule) between the offloaded ones: ${MAX[unq.rtp]:-n/a} pkt/s delivered (median)"
 	echo "# offload, packets sipwire judged (queue ids less socket drops): $OFF_IDS of $((OFF_SIP + OFF_RTP)) sent through the bridge" \
 		"($OFF_SIP SIP messages, $OFF_RTP RTP); $OFF_IDS_RAMP by the end of the ramp; expected $OFF_SIP + $OFF_AFTER = $((OFF_SIP + OFF_AFTER))" \
 		"$([ "$OFF_IDS" -le $((OFF_SIP + OFF_AFTER + 8)) ] && echo "(ok)" || echo "(MORE: RTP still queued after the offload)")"
