@@ -1026,9 +1026,6 @@ static void on_flow_end(void *ud, struct flow *f, enum flow_end_reason why)
 }
 
 /* ------------------------------------------------------------------ */
-/* State hooks                                                         */
-
-/* ------------------------------------------------------------------ */
 /* Deferred records (engine_defer_*)                                   */
 
 /*
@@ -1190,6 +1187,9 @@ void engine_defer_write(struct engine *e, struct engine_defer *d)
 		d->cap = 0;
 	}
 }
+
+/* ------------------------------------------------------------------ */
+/* State hooks                                                         */
 
 static void on_txn_done(void *ud, const struct sip_txn_rec *t)
 {

@@ -314,26 +314,31 @@ static void report_capture(struct inline_ctx *ic, struct shard *sh)
 static void reload(struct inline_ctx *ic)
 {
 	struct detect_load_opts lo = { .cfg = ic->o->cfg, .errs = stderr };
+	struct detect_engine **de = calloc(ic->n_sh, sizeof(*de));
+	unsigned nerr = 0, n = 0;
 
-	/* Each engine has rule counters of its own, in its compiled set. */
-	for (unsigned i = 0; i < ic->n_sh; i++) {
-		struct shard *sh = &ic->sh[i];
-		unsigned nerr = 0;
-		struct detect_engine *de = detect_engine_load(ic->o->rules, ic->o->n_rules, &lo, &nerr);
-		int ok;
-		pthread_mutex_lock(&sh->lock);
-		ok = de && engine_set_rules(sh->eng, de) == 0;
-		pthread_mutex_unlock(&sh->lock);
-		detect_engine_free(de);
-		if (!ok) {
-			fprintf(stderr,
-			        "sipwire: rule reload failed (%u error%s): keeping the %u rules running\n",
-			        nerr, nerr == 1 ? "" : "s", engine_rule_count(sh->eng));
-			return; /* a broken file is broken for every engine */
-		}
-		lo.errs = NULL; /* the same files: their warnings once */
+	/* Each engine has rule counters of its own, in its compiled set:
+	 * every set is compiled first, and swapped in only if all are. */
+	for (; de && n < ic->n_sh; n++) {
+		de[n] = detect_engine_load(ic->o->rules, ic->o->n_rules, &lo, &nerr);
+		if (!de[n])
+			break;
+		lo.errs = NULL; /* the same files: their messages once */
 	}
-	fprintf(stderr, "sipwire: rules reloaded: %u rules\n", engine_rule_count(ic->sh[0].eng));
+	if (!de || n < ic->n_sh) {
+		fprintf(stderr, "sipwire: rule reload failed (%u error%s): keeping the %u rules running\n",
+		        nerr, nerr == 1 ? "" : "s", engine_rule_count(ic->sh[0].eng));
+	} else {
+		for (unsigned i = 0; i < ic->n_sh; i++) {
+			pthread_mutex_lock(&ic->sh[i].lock);
+			(void)engine_set_rules(ic->sh[i].eng, de[i]);
+			pthread_mutex_unlock(&ic->sh[i].lock);
+		}
+		fprintf(stderr, "sipwire: rules reloaded: %u rules\n", engine_rule_count(ic->sh[0].eng));
+	}
+	for (unsigned i = 0; de && i < n && i < ic->n_sh; i++)
+		detect_engine_free(de[i]);
+	free(de);
 }
 
 /*

@@ -83,7 +83,9 @@ struct sip_msg_result {
 	uint8_t media_moved;
 };
 
-/* A completed transaction, as written in an EVE `sip` record. Strings are NUL-terminated. */
+/* A completed transaction, as written in an EVE `sip` record. Strings are
+ * NUL-terminated. (A new string field goes into engine.c's txn_strs too:
+ * inline, records are copied field by field and written later.) */
 struct sip_txn_rec {
 	uint64_t txn_id, dialog_id;
 	sw_time ts;                 /* request time */
@@ -126,7 +128,8 @@ struct sip_dialog_media {
 	uint64_t bytes[2];          /* RTP payload bytes */
 };
 
-/* A finished dialog, as written in an EVE `call` record. */
+/* A finished dialog, as written in an EVE `call` record. (A new string
+ * field goes into engine.c's dlg_strs too.) */
 struct sip_dialog_rec {
 	uint64_t dialog_id;
 	uint64_t flow_id;           /* signalling flow of the INVITE */

@@ -59,6 +59,12 @@ expect_str "phone 100 registers with digest auth (SIPp status)" "$rc" 0 "$(tail 
 rc=$(sipp_run calls phone 90 -timeout 80s -timeout_error -sf "$SIPP_DIR/uac_rtp.xml" -s 120 \
 	-key from 100 -key ua "$PHONE_UA" -i $PHONE -p 5060 -mp 10000 -m $N -l 1 -r 1 $PBX:5060)
 uas_rc=$(sipp_wait uas 30)
+# A reload compiles a rule set for each engine and swaps them all in.
+kill -HUP "$SW_PID"
+for i in $(seq 100); do
+	grep -q "rules reloaded" "$SW_ERR" && break
+	sleep 0.2
+done
 timeout -k 5 30 ip netns exec "${PREFIX}attacker" svwar -x $ATTACKER --maximumtime 3 -e100-109 $PBX \
 	</dev/null >"$W/svwar.out" 2>&1
 sleep 1
@@ -67,6 +73,7 @@ q1=$(queue_line 1)
 sw_stop
 check_sw_exit
 
+expect "rules reloaded on SIGHUP, once for all engines" "$(grep -c 'rules reloaded' "$SW_ERR")" -eq 1 "$(tail -3 "$SW_ERR")"
 expect_str "caller SIPp exit status 0" "$rc" 0 "$(tail -5 "$W/calls.log")"
 expect "caller: successful calls" "$(sipp_stat calls 'SuccessfulCall(C)')" -eq $N
 expect_str "UAS SIPp exit status 0" "$uas_rc" 0 "$(tail -5 "$W/uas.log")"
