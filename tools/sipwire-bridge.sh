@@ -12,6 +12,9 @@
 #      built in or already loaded: /proc/sys/net/bridge must exist after),
 #   2. sets net.bridge.bridge-nf-call-iptables=1 (and -ip6tables=1 unless
 #      --no-ipv6) so that bridged packets traverse iptables' FORWARD chain,
+#      and net.bridge.bridge-nf-filter-vlan-tagged=1 so that 802.1Q-tagged
+#      ones (a voice VLAN on a trunk) do too: without it they would cross
+#      the bridge uninspected,
 #   3. reuses bridge --bridge if it exists, else creates it with --ports as
 #      its ports and brings it all up,
 #   4. installs, in the filter table of iptables and ip6tables, a chain
@@ -195,7 +198,7 @@ fi
 # sourced) into ST[]. A file left by a namespace that no longer exists, or
 # by an earlier namespace of the same name, is ignored and removed.
 declare -A ST=()
-STATE_KEYS=" NETNS_ID UP BRIDGE CREATED_BRIDGE ADDED_PORTS SYSCTL4_WAS SYSCTL6_WAS QUEUE QUEUES SIP_PORTS RTP_PORTS ALL MARK BYPASS IPV6 "
+STATE_KEYS=" NETNS_ID UP BRIDGE CREATED_BRIDGE ADDED_PORTS SYSCTL4_WAS SYSCTL6_WAS SYSCTLV_WAS QUEUE QUEUES SIP_PORTS RTP_PORTS ALL MARK BYPASS IPV6 "
 prune_states() {
 	local f n
 	[ -d "$STATE_DIR" ] || return 0
@@ -517,9 +520,11 @@ up() {
 	if [ "$IPV6" = 1 ] && [ -z "${ST[SYSCTL6_WAS]+x}" ]; then
 		ST[SYSCTL6_WAS]=$(sysctl_get net.bridge.bridge-nf-call-ip6tables)
 	fi
+	[ -n "${ST[SYSCTLV_WAS]+x}" ] || ST[SYSCTLV_WAS]=$(sysctl_get net.bridge.bridge-nf-filter-vlan-tagged)
 	save_state
 	sysctl_set net.bridge.bridge-nf-call-iptables 1
 	[ "$IPV6" = 1 ] && sysctl_set net.bridge.bridge-nf-call-ip6tables 1
+	sysctl_set net.bridge.bridge-nf-filter-vlan-tagged 1
 	bridge_up
 	for f in $FAMILIES; do
 		rules_up "$f"
@@ -573,6 +578,7 @@ down() {
 	if nsx test -d /proc/sys/net/bridge; then
 		case "${ST[SYSCTL4_WAS]:-}" in 0) sysctl_set net.bridge.bridge-nf-call-iptables 0 ;; esac
 		case "${ST[SYSCTL6_WAS]:-}" in 0) sysctl_set net.bridge.bridge-nf-call-ip6tables 0 ;; esac
+		case "${ST[SYSCTLV_WAS]:-}" in 0) sysctl_set net.bridge.bridge-nf-filter-vlan-tagged 0 ;; esac
 	fi
 	if [ "$REMOVE_BRIDGE" = 1 ]; then
 		if [ "${ST[CREATED_BRIDGE]:-0}" = 1 ] && [ -n "${ST[BRIDGE]:-}" ]; then
@@ -631,6 +637,9 @@ status() {
 				bad+=("net.bridge.bridge-nf-call-$v is not 1")
 			fi
 		done
+		have=$(sysctl_get net.bridge.bridge-nf-filter-vlan-tagged)
+		echo "net.bridge.bridge-nf-filter-vlan-tagged = $have"
+		[ "$have" = 1 ] || bad+=("net.bridge.bridge-nf-filter-vlan-tagged is not 1 (802.1Q-tagged packets cross uninspected)")
 	else
 		echo "(br_netfilter not loaded: /proc/sys/net/bridge missing)"
 		bad+=("br_netfilter not loaded")

@@ -76,7 +76,8 @@ ip -n "$NA" addr add $A6/64 dev eth0 nodad
 ip -n "$NB" addr add $B6/64 dev eth0 nodad
 # The namespace's own defaults, set to 0 so that `down` has something to
 # set back; and an administrator's rule in FORWARD that must survive.
-ip netns exec "$NBR" sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0
+ip netns exec "$NBR" sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0 \
+	net.bridge.bridge-nf-filter-vlan-tagged=0
 ip netns exec "$NBR" iptables -A FORWARD -p icmp -m comment --comment admin -j ACCEPT
 ADMIN_RULE='-A FORWARD -p icmp -m comment --comment admin -j ACCEPT'
 
@@ -149,9 +150,12 @@ check "the jump is FORWARD rule 1, the administrator's rule is kept" $? "$(save 
 v4=$(ip netns exec "$NBR" sysctl -n net.bridge.bridge-nf-call-iptables)
 v6=$(ip netns exec "$NBR" sysctl -n net.bridge.bridge-nf-call-ip6tables)
 [ "$v4" = 1 ] && [ "$v6" = 1 ]; check "bridge-nf-call-iptables and -ip6tables are 1" $? "$v4 $v6"
+vt=$(ip netns exec "$NBR" sysctl -n net.bridge.bridge-nf-filter-vlan-tagged)
+[ "$vt" = 1 ]; check "bridge-nf-filter-vlan-tagged is 1 (802.1Q-tagged packets queued too)" $? "$vt"
 bt status >"$W/status" 2>&1; r=$?
 [ $r = 0 ] && grep -q 'Chain SIPWIRE' "$W/status" && grep -q 'nfnetlink_queue' "$W/status" &&
-	grep -q 'bridge-nf-call-iptables = 1' "$W/status" && grep -q '^pa[@ ]' "$W/status"
+	grep -q 'bridge-nf-call-iptables = 1' "$W/status" && grep -q 'bridge-nf-filter-vlan-tagged = 1' "$W/status" &&
+	grep -q '^pa[@ ]' "$W/status"
 check "status: exit 0 when complete, shows bridge, ports, sysctls, rules, queues" $? "rc $r" "$(cat "$W/status")"
 
 # ------------------------------------------------------------------
@@ -213,7 +217,8 @@ done
 save iptables | grep -qxF -- "$ADMIN_RULE"; check "down keeps the administrator's rule" $? "$(save iptables)"
 v4=$(ip netns exec "$NBR" sysctl -n net.bridge.bridge-nf-call-iptables)
 v6=$(ip netns exec "$NBR" sysctl -n net.bridge.bridge-nf-call-ip6tables)
-[ "$v4" = 0 ] && [ "$v6" = 0 ]; check "down sets the sysctls back to what they were (0)" $? "$v4 $v6"
+vt=$(ip netns exec "$NBR" sysctl -n net.bridge.bridge-nf-filter-vlan-tagged)
+[ "$v4" = 0 ] && [ "$v6" = 0 ] && [ "$vt" = 0 ]; check "down sets the sysctls back to what they were (0)" $? "$v4 $v6 $vt"
 ip -n "$NBR" link show br0 >/dev/null 2>&1; check "down keeps the bridge (the wire stays connected)" $?
 bt status >/dev/null 2>&1; r=$?
 [ $r = 1 ]; check "status after down: exit 1 (incomplete)" $? "rc $r"

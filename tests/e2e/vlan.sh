@@ -88,6 +88,7 @@ options() {
 
 ns pbx timeout -k 2 60 python3 "$W/rx.py" "$W/pbx.rx" &
 BG_PIDS+=($!)
+disown $! # killed by the cleanup without a "Terminated" line
 sw_start_or_bail
 sleep 0.5 # the PBX's packet socket is bound by now
 
