@@ -64,6 +64,8 @@ static void kb_put(struct keybuf *k, const char *s, size_t n)
 	size_t room = k->cap - 1 - k->len;
 	if (n > room)
 		n = room;
+	if (!n)
+		return; /* s may be NULL (an absent field) */
 	memcpy(k->p + k->len, s, n);
 	k->len += n;
 }
