@@ -37,6 +37,7 @@ struct nfq_queue {
 	uint32_t portid;
 	uint16_t num;
 	uint32_t batch;
+	uint32_t vlan_mark;      /* nfq_opts.vlan_mark */
 	uint32_t last_id;
 	int have_id;
 	uint32_t early_id;       /* packets that came while configuring ... */
@@ -124,6 +125,7 @@ struct nfq_queue *nfq_queue_open(uint16_t num, const struct nfq_opts *o, char *e
 		return NULL;
 	}
 	q->num = num;
+	q->vlan_mark = o->vlan_mark;
 	q->batch = o->batch ? o->batch : 1;
 	if (q->batch > 1024)
 		q->batch = 1024;
@@ -340,6 +342,8 @@ static int handle_packet_msg(struct nfq_queue *q, const struct nlmsghdr *nlh, sw
 	m.physindev = attr_u32(attr[NFQA_IFINDEX_PHYSINDEV]);
 	m.physoutdev = attr_u32(attr[NFQA_IFINDEX_PHYSOUTDEV]);
 	m.skbinfo = attr_u32(attr[NFQA_SKB_INFO]);
+	if (q->vlan_mark && (m.mark & q->vlan_mark))
+		m.vlan = (uint16_t)(m.mark & 0xfff);
 	if (attr[NFQA_HWADDR]) {
 		struct nfqnl_msg_packet_hw *hw = mnl_attr_get_payload(attr[NFQA_HWADDR]);
 		uint16_t hl = ntohs(hw->hw_addrlen);
@@ -376,6 +380,10 @@ static int handle_packet_msg(struct nfq_queue *q, const struct nlmsghdr *nlh, sw
 		p.wirelen = attr[NFQA_CAP_LEN] ? attr_u32(attr[NFQA_CAP_LEN]) : plen;
 		if (p.wirelen > p.caplen)
 			ST_ADD(q->st.truncated, 1);
+	}
+	if (m.vlan) { /* as the decoder would have read it from the frame */
+		p.vlan[0] = m.vlan;
+		p.vlan_n = 1;
 	}
 	if (m.skbinfo & NFQA_SKB_GSO)
 		ST_ADD(q->st.gso, 1);

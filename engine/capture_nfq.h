@@ -32,6 +32,10 @@ struct nfq_opts {
 	uint32_t batch;         /* packets per receive call (1..1024) */
 	int fail_open;          /* NFQA_CFG_F_FAIL_OPEN */
 	int gso;                /* NFQA_CFG_F_GSO */
+	/* The mark bit that says the bridge saw an 802.1Q tag, whose VLAN id
+	 * is then the mark's low 12 bits (tools/sipwire-bridge.sh sets them:
+	 * the queue itself does not say the tag); 0: marks carry no VLAN. */
+	uint32_t vlan_mark;
 };
 
 /* What the kernel told us about a packet besides its bytes. */
@@ -44,6 +48,7 @@ struct nfq_meta {
 	uint8_t hwaddr[8];      /* source MAC */
 	uint8_t hwaddr_len;     /* 0 = unknown */
 	uint32_t skbinfo;       /* NFQA_SKB_* */
+	uint16_t vlan;          /* 802.1Q VLAN id from the mark (nfq_opts.vlan_mark), 0: none */
 	uint16_t queue;
 };
 

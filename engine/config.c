@@ -139,6 +139,10 @@ static const struct cfg_key keys[] = {
 	  "kernel keeps each pair of hosts on one queue (--queue-balance hashes by address "
 	  "pair): RTP on another queue than its call's SIP is not tied to the call, and "
 	  "counters by destination or by rule count per queue" },
+	{ "nfq.vlan-mark", CT_U32, OFF(nfq.vlan_mark), 0, 0, U32MAX, "0x1000",
+	  "packet mark bit that says the bridge saw an 802.1Q tag, the VLAN id being the mark's "
+	  "low 12 bits (tools/sipwire-bridge.sh --vlan-mark sets them; the queue does not say the "
+	  "tag): flows are told apart by VLAN and reject replies carry the tag (0: ignore marks)" },
 	{ "nfq.gso", CT_BOOL, OFF(nfq.gso), 0, 0, 1, "true",
 	  "accept GSO/GRO super-packets from the kernel as they are (no segmentation cost)" },
 	{ "nfq.bypass-mark", CT_U32, OFF(nfq.bypass_mark), 0, 0, U32MAX, "0x40000000",
@@ -328,6 +332,11 @@ range:
 	if (u < k->min || u > k->max) {
 		snprintf(why, cap, "%llu is out of range [%llu, %llu]", (unsigned long long)u,
 		         (unsigned long long)k->min, (unsigned long long)k->max);
+		return -1;
+	}
+	if (strcmp(k->path, "nfq.vlan-mark") == 0 && u && ((u & 0xfff) || (u & (u - 1)))) {
+		snprintf(why, cap, "one bit above the 12 of the VLAN id (0x1000, 0x2000, ...) or 0, not %#llx",
+		         (unsigned long long)u);
 		return -1;
 	}
 	if (k->type == CT_U32)

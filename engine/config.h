@@ -93,6 +93,7 @@ struct sw_config {
 		uint32_t batchcount;
 		int fail_open;
 		int engine_per_queue;
+		uint32_t vlan_mark;
 		int gso;
 		uint32_t bypass_mark;
 	} nfq;

@@ -138,14 +138,21 @@ static int if_mac(struct injector *in, int ifindex, uint8_t mac[6])
 int inject_send(struct injector *in, int ifindex, const uint8_t dst_mac[6], const uint8_t *src_mac,
 		const uint8_t *l3, size_t len)
 {
-	struct ether_header eh;
+	return inject_send_vlan(in, ifindex, dst_mac, src_mac, 0, l3, len);
+}
+
+int inject_send_vlan(struct injector *in, int ifindex, const uint8_t dst_mac[6],
+		     const uint8_t *src_mac, uint16_t vlan, const uint8_t *l3, size_t len)
+{
+	uint8_t eh[18]; /* destination, source, [802.1Q tag,] EtherType */
+	size_t ehl = vlan ? 18 : 14;
 	struct sockaddr_ll sll;
 	struct iovec iov[2];
 	struct msghdr msg;
 	uint16_t type;
 	ssize_t n;
 
-	if (!in || ifindex <= 0 || !dst_mac || !l3 || len < 1 || len > 65535 + 40) {
+	if (!in || ifindex <= 0 || !dst_mac || !l3 || len < 1 || len > 65535 + 40 || vlan > 4095) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -160,22 +167,29 @@ int inject_send(struct injector *in, int ifindex, const uint8_t dst_mac[6], cons
 		errno = EINVAL;
 		return -1;
 	}
-	memcpy(eh.ether_dhost, dst_mac, 6);
+	memcpy(eh, dst_mac, 6);
 	if (src_mac)
-		memcpy(eh.ether_shost, src_mac, 6);
-	else if (if_mac(in, ifindex, eh.ether_shost) != 0)
+		memcpy(eh + 6, src_mac, 6);
+	else if (if_mac(in, ifindex, eh + 6) != 0)
 		return -1;
-	eh.ether_type = htons(type);
+	if (vlan) {
+		eh[12] = 0x81; /* 802.1Q, priority 0 */
+		eh[13] = 0x00;
+		eh[14] = (uint8_t)(vlan >> 8);
+		eh[15] = (uint8_t)vlan;
+	}
+	eh[ehl - 2] = (uint8_t)(type >> 8);
+	eh[ehl - 1] = (uint8_t)type;
 
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(type);
+	sll.sll_protocol = htons(vlan ? 0x8100 : type);
 	sll.sll_ifindex = ifindex;
 	sll.sll_halen = 6;
 	memcpy(sll.sll_addr, dst_mac, 6);
 	/* Header and datagram from where they are: no copy, no big buffer. */
-	iov[0].iov_base = &eh;
-	iov[0].iov_len = sizeof(eh);
+	iov[0].iov_base = eh;
+	iov[0].iov_len = ehl;
 	iov[1].iov_base = (void *)l3;
 	iov[1].iov_len = len;
 	memset(&msg, 0, sizeof(msg));
@@ -186,7 +200,7 @@ int inject_send(struct injector *in, int ifindex, const uint8_t dst_mac[6], cons
 	n = sendmsg(in->fd, &msg, MSG_DONTWAIT);
 	if (n < 0)
 		return -1;
-	if ((size_t)n != sizeof(eh) + len) {
+	if ((size_t)n != ehl + len) {
 		errno = EIO; /* a packet socket sends whole frames or nothing */
 		return -1;
 	}

@@ -35,6 +35,9 @@ struct injector *inject_open(char *err, size_t cap);
  */
 int inject_send(struct injector *in, int ifindex, const uint8_t dst_mac[6], const uint8_t *src_mac,
 		const uint8_t *l3, size_t len);
+/* The same in a frame tagged 802.1Q with VLAN id vlan (1..4095; 0: untagged). */
+int inject_send_vlan(struct injector *in, int ifindex, const uint8_t dst_mac[6],
+		     const uint8_t *src_mac, uint16_t vlan, const uint8_t *l3, size_t len);
 
 /* Closes the socket and frees everything; inject_close(NULL) is a no-op. */
 void inject_close(struct injector *in);

@@ -113,15 +113,15 @@ static int do_inject(void *ud, const packet *orig, int to_sender, const uint8_t 
 		if (!ifindex)
 			return -1;
 		if (inject_lookup(ic->inj, &orig->dst, src_mac) == 1)
-			return inject_send(ic->inj, ifindex, m->hwaddr, src_mac, l3, len);
-		return inject_send(ic->inj, ifindex, m->hwaddr, NULL, l3, len);
+			return inject_send_vlan(ic->inj, ifindex, m->hwaddr, src_mac, m->vlan, l3, len);
+		return inject_send_vlan(ic->inj, ifindex, m->hwaddr, NULL, m->vlan, l3, len);
 	}
 	ifindex = (int)m->physoutdev;
 	if (!ifindex || inject_lookup(ic->inj, &orig->dst, dst_mac) != 1)
 		return -1;
 	if (m->hwaddr_len == 6)
-		return inject_send(ic->inj, ifindex, dst_mac, m->hwaddr, l3, len);
-	return inject_send(ic->inj, ifindex, dst_mac, NULL, l3, len);
+		return inject_send_vlan(ic->inj, ifindex, dst_mac, m->hwaddr, m->vlan, l3, len);
+	return inject_send_vlan(ic->inj, ifindex, dst_mac, NULL, m->vlan, l3, len);
 }
 
 static void ct_tuple_of(struct ct_tuple *t, const struct flow_key *k)
@@ -429,6 +429,7 @@ int inline_run(const struct inline_opts *o)
 		.batch = o->cfg->nfq.batchcount,
 		.fail_open = o->cfg->nfq.fail_open,
 		.gso = o->cfg->nfq.gso,
+		.vlan_mark = o->cfg->nfq.vlan_mark,
 	};
 	struct engine_io io;
 	struct engine_defer *tick_defer = NULL; /* the main thread's (engine timers) */

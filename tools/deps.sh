@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential clang pkg-config libpcap-dev libpcre2-dev libyaml-dev libcmocka-dev \
 libclang-rt-14-dev tshark tcpdump python3 python3-jsonschema python3-yaml jq libhyperscan-dev libssl-dev libh2o-evloop-dev hyperfine time bc \
-kamailio sipvicious sip-tester iptables ethtool \
+kamailio sipvicious sip-tester iptables nftables ethtool \
 libnetfilter-queue-dev libmnl-dev libcap-dev conntrack"
 missing=""
 for p in $PKGS; do

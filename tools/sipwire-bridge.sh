@@ -74,6 +74,14 @@
 #   --all               SIPWIRE_ALL=1        queue every bridged packet
 #   --bypass-mark MARK  SIPWIRE_BYPASS_MARK  default 0x40000000; must equal
 #                                            sipwire's nfq.bypass-mark (0: none)
+#   --vlan-mark BIT     SIPWIRE_VLAN_MARK    default 0x1000; must equal sipwire's
+#                                            nfq.vlan-mark (0: none). Needs nft:
+#                                            a bridge-family table "sipwire" marks
+#                                            802.1Q-tagged packets from the ports
+#                                            with BIT and the VLAN id (the queue
+#                                            does not say the tag), so sipwire
+#                                            tells flows apart by VLAN and tags
+#                                            its reject replies
 #   --no-bypass         SIPWIRE_QUEUE_BYPASS=0  no --queue-bypass: fail closed,
 #                                            bridged SIP/RTP is dropped while
 #                                            sipwire is not running
@@ -130,11 +138,11 @@ while [ $# -gt 0 ]; do
 	up | down | status)
 		[ -z "$CMD" ] || usage_error "one command at a time ($CMD, $1)"
 		CMD=$1 ;;
-	--bridge | --ports | --queue | --queues | --sip-ports | --rtp-ports | --bypass-mark | --netns)
+	--bridge | --ports | --queue | --queues | --sip-ports | --rtp-ports | --bypass-mark | --vlan-mark | --netns)
 		[ $# -ge 2 ] || usage_error "$1 needs a value"
 		FLAG[${1#--}]=$2
 		shift ;;
-	--bridge=* | --ports=* | --queue=* | --queues=* | --sip-ports=* | --rtp-ports=* | --bypass-mark=* | --netns=*)
+	--bridge=* | --ports=* | --queue=* | --queues=* | --sip-ports=* | --rtp-ports=* | --bypass-mark=* | --vlan-mark=* | --netns=*)
 		o=${1%%=*}
 		FLAG[${o#--}]=${1#*=} ;;
 	--all) FLAG[all]=1 ;;
@@ -198,7 +206,7 @@ fi
 # sourced) into ST[]. A file left by a namespace that no longer exists, or
 # by an earlier namespace of the same name, is ignored and removed.
 declare -A ST=()
-STATE_KEYS=" NETNS_ID UP BRIDGE CREATED_BRIDGE ADDED_PORTS SYSCTL4_WAS SYSCTL6_WAS SYSCTLV_WAS QUEUE QUEUES SIP_PORTS RTP_PORTS ALL MARK BYPASS IPV6 "
+STATE_KEYS=" NETNS_ID UP BRIDGE CREATED_BRIDGE ADDED_PORTS SYSCTL4_WAS SYSCTL6_WAS SYSCTLV_WAS VLAN_MARK QUEUE QUEUES SIP_PORTS RTP_PORTS ALL MARK BYPASS IPV6 "
 prune_states() {
 	local f n
 	[ -d "$STATE_DIR" ] || return 0
@@ -280,6 +288,7 @@ SIP_PORTS=$(setting sip-ports SIPWIRE_SIP_PORTS SIP_PORTS 5060,5061)
 RTP_PORTS=$(setting rtp-ports SIPWIRE_RTP_PORTS RTP_PORTS 10000:20000)
 ALL=$(setting all SIPWIRE_ALL ALL 0)
 MARK=$(setting bypass-mark SIPWIRE_BYPASS_MARK MARK 0x40000000)
+VMARK=$(setting vlan-mark SIPWIRE_VLAN_MARK VLAN_MARK 0x1000)
 BYPASS=$(setting bypass SIPWIRE_QUEUE_BYPASS BYPASS 1)
 IPV6=$(setting ipv6 SIPWIRE_IPV6 IPV6 1)
 FORCE=$(setting force SIPWIRE_FORCE _NO_STATE 0)
@@ -355,6 +364,16 @@ if [[ $MARK =~ ^0[xX][0-9a-fA-F]{1,8}$ ]] || [[ $MARK =~ ^[0-9]{1,10}$ ]]; then
 	MARK=$(printf '0x%x' $((MARK)))
 else
 	usage_error "--bypass-mark wants a 32-bit number (0x40000000), not \"$MARK\""
+fi
+
+if [[ $VMARK =~ ^0[xX][0-9a-fA-F]{1,8}$ ]] || [[ $VMARK =~ ^[0-9]{1,10}$ ]]; then
+	v=$((VMARK))
+	[ $v = 0 ] || { [ $((v & 0xfff)) = 0 ] && [ $((v & (v - 1))) = 0 ] && [ $v -le 2147483648 ]; } ||
+		usage_error "--vlan-mark $VMARK: one bit above the VLAN id's 12 (0x1000, 0x2000, ...) or 0"
+	[ $v = 0 ] || [ $((v & MARK)) = 0 ] || usage_error "--vlan-mark $VMARK overlaps --bypass-mark $MARK"
+	VMARK=$(printf '0x%x' $v)
+else
+	usage_error "--vlan-mark wants a 32-bit number (0x1000), not \"$VMARK\""
 fi
 
 FAMILIES=iptables
@@ -529,6 +548,7 @@ up() {
 	for f in $FAMILIES; do
 		rules_up "$f"
 	done
+	vlan_up
 	# up --no-ipv6 after an up with IPv6: the IPv6 rules go
 	[ "$IPV6" = 1 ] || rules_down ip6tables || die "ip6tables: cannot remove chain $CHAIN$WHERE"
 	# Connection byte/packet accounting, so that sipwire can report what the
@@ -540,9 +560,53 @@ up() {
 			warn "cannot enable net.netfilter.nf_conntrack_acct: offloaded flows' counts unknown"
 	fi
 	ST[QUEUE]=$Q1 ST[QUEUES]=$QN ST[SIP_PORTS]=$SIP_PORTS ST[RTP_PORTS]=$RTP_PORTS
-	ST[ALL]=$ALL ST[MARK]=$MARK ST[BYPASS]=$BYPASS ST[IPV6]=$IPV6 ST[UP]=1
+	ST[ALL]=$ALL ST[MARK]=$MARK ST[BYPASS]=$BYPASS ST[IPV6]=$IPV6 ST[VLAN_MARK]=$VMARK ST[UP]=1
 	save_state
 	info "up: $BRIDGE$WHERE, NFQUEUE $QSPEC ($( [ "$ALL" = 1 ] && echo "every bridged packet" || echo "SIP $SIP_PORTS${RTP_PORTS:+, RTP $RTP_PORTS}"))"
+}
+
+# vlan_up: the bridge-family table that writes an 802.1Q tag's VLAN id
+# into the mark (the NFQUEUE of an iptables rule does not pass the tag on).
+# Runs before br_netfilter hands the packet to iptables (priority -300);
+# replaces the mark of tagged packets from the bridge's ports.
+vlan_up() {
+	local ports vmap i sep=
+	if [ "$VMARK" = 0x0 ]; then
+		vlan_down
+		return 0
+	fi
+	if ! command -v nft >/dev/null; then
+		warn "nft not found (apt-get install nftables): 802.1Q-tagged packets are inspected, but sipwire will not know their VLAN"
+		return 0
+	fi
+	ports=$(ip ${NETNS:+-n "$NETNS"} -o link show master "$BRIDGE" 2>/dev/null |
+		awk -F': ' '{sub(/@.*/, "", $2); printf "%s\"%s\"", n++ ? ", " : "", $2}')
+	[ -n "$ports" ] || { warn "bridge $BRIDGE has no ports: no VLAN marking"; return 0; }
+	# A map from every VLAN id to its mark: nft copies a header field into
+	# the mark in network byte order, so "set vlan id" would need a swap;
+	# with the map nft converts each key and value itself.
+	vmap=$(for i in $(seq 1 4094); do
+		printf '%s%d : 0x%x' "${sep:-}" "$i" $((VMARK | i))
+		sep=', '
+	done)
+	nsx nft -f - <<NFT || die "nft: cannot install table bridge sipwire$WHERE"
+table bridge sipwire
+delete table bridge sipwire
+table bridge sipwire {
+	chain tag {
+		type filter hook prerouting priority -300; policy accept;
+		iifname { $ports } vlan id != 0 meta mark set vlan id map { $vmap }
+	}
+}
+NFT
+	info "nft: 802.1Q-tagged packets from $ports marked $VMARK | VLAN id$WHERE"
+}
+vlan_down() {
+	command -v nft >/dev/null || return 0
+	if nsx nft list table bridge sipwire >/dev/null 2>&1; then
+		nsx nft delete table bridge sipwire && info "nft: table bridge sipwire removed$WHERE"
+	fi
+	return 0
 }
 
 # ------------------------------------------------------------------
@@ -575,6 +639,7 @@ down() {
 	for f in iptables ip6tables; do
 		rules_down "$f" || rc=1
 	done
+	vlan_down
 	if nsx test -d /proc/sys/net/bridge; then
 		case "${ST[SYSCTL4_WAS]:-}" in 0) sysctl_set net.bridge.bridge-nf-call-iptables 0 ;; esac
 		case "${ST[SYSCTL6_WAS]:-}" in 0) sysctl_set net.bridge.bridge-nf-call-ip6tables 0 ;; esac
@@ -627,6 +692,15 @@ status() {
 	else
 		echo "(absent)"
 		bad+=("no bridge $BRIDGE")
+	fi
+	if [ "$VMARK" != 0x0 ] && command -v nft >/dev/null; then
+		echo "== nft table bridge sipwire (802.1Q tag -> mark $VMARK | VLAN id)"
+		if nsx nft list table bridge sipwire 2>/dev/null | grep 'vlan id'; then
+			:
+		else
+			echo "(absent)"
+			bad+=("no nft table bridge sipwire: sipwire will not know the VLAN of tagged packets")
+		fi
 	fi
 	echo "== br_netfilter sysctls"
 	if nsx test -d /proc/sys/net/bridge; then

@@ -152,6 +152,9 @@ v6=$(ip netns exec "$NBR" sysctl -n net.bridge.bridge-nf-call-ip6tables)
 [ "$v4" = 1 ] && [ "$v6" = 1 ]; check "bridge-nf-call-iptables and -ip6tables are 1" $? "$v4 $v6"
 vt=$(ip netns exec "$NBR" sysctl -n net.bridge.bridge-nf-filter-vlan-tagged)
 [ "$vt" = 1 ]; check "bridge-nf-filter-vlan-tagged is 1 (802.1Q-tagged packets queued too)" $? "$vt"
+nt=$(ip netns exec "$NBR" nft list table bridge sipwire 2>&1)
+grep -q 'iifname { "pa", "pb" } vlan id != 0 meta mark set vlan id map { 1 : 0x00001001, 2 : 0x00001002, ' <<<"$nt" && grep -q ' 4094 : 0x00001ffe }' <<<"$nt"
+check "nft table bridge sipwire marks tagged packets from the ports with 0x1000 and the VLAN id" $? "$nt"
 bt status >"$W/status" 2>&1; r=$?
 [ $r = 0 ] && grep -q 'Chain SIPWIRE' "$W/status" && grep -q 'nfnetlink_queue' "$W/status" &&
 	grep -q 'bridge-nf-call-iptables = 1' "$W/status" && grep -q 'bridge-nf-filter-vlan-tagged = 1' "$W/status" &&
@@ -219,6 +222,7 @@ v4=$(ip netns exec "$NBR" sysctl -n net.bridge.bridge-nf-call-iptables)
 v6=$(ip netns exec "$NBR" sysctl -n net.bridge.bridge-nf-call-ip6tables)
 vt=$(ip netns exec "$NBR" sysctl -n net.bridge.bridge-nf-filter-vlan-tagged)
 [ "$v4" = 0 ] && [ "$v6" = 0 ] && [ "$vt" = 0 ]; check "down sets the sysctls back to what they were (0)" $? "$v4 $v6 $vt"
+! ip netns exec "$NBR" nft list table bridge sipwire >/dev/null 2>&1; check "down removes the nft table bridge sipwire" $?
 ip -n "$NBR" link show br0 >/dev/null 2>&1; check "down keeps the bridge (the wire stays connected)" $?
 bt status >/dev/null 2>&1; r=$?
 [ $r = 1 ]; check "status after down: exit 1 (incomplete)" $? "rc $r"

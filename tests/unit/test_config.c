@@ -381,6 +381,9 @@ static const struct set_row set_rows[] = {
 	{ "nfq.fail-open=false", 0, NULL },
 	{ "nfq.engine-per-queue=true", 0, NULL },
 	{ "nfq.engine-per-queue=maybe", -1, "nfq.engine-per-queue" },
+	{ "nfq.vlan-mark=0x2000", 0, NULL },
+	{ "nfq.vlan-mark=0x1001", -1, "one bit above the 12 of the VLAN id" },
+	{ "nfq.vlan-mark=0x3000", -1, "one bit above the 12 of the VLAN id" },
 	{ "ips.reject-sip-code=488", 0, NULL },
 	{ "nfq.bypass-mark=0x", -1, "expected an unsigned integer" },
 	{ "nfq.bypass-mark=0x1g", -1, "expected an unsigned integer" },
@@ -422,6 +425,7 @@ static void test_set(void **state)
 	assert_int_equal(c.nfq.bypass_mark, 16);
 	assert_int_equal(c.nfq.fail_open, 0);
 	assert_int_equal(c.nfq.engine_per_queue, 1);
+	assert_int_equal(c.nfq.vlan_mark, 0x2000);
 	assert_int_equal(c.ips.reject_sip_code, 488);
 	assert_int_equal(c.flow.timeouts.udp, 600);
 	assert_int_equal(c.stream.memcap, 1ULL << 30);
