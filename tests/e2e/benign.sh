@@ -27,17 +27,11 @@ sw_start_or_bail
 
 cap_start pbx pbx eth0 udp
 cap_start phone phone eth0 udp
-if uas_start uas "$N" -mp 16000 -rtp_echo; then
-	ok "UAS 120 registered inside the PBX and listening"
-else
-	nok "UAS 120 registered inside the PBX and listening" "$(tail -5 "$W/uas-reg.log")"
-fi
+uas_up "$N" -mp 16000 -rtp_echo
 
-rc=$(register reg phone $PHONE 5060 100)
-expect_str "phone 100 registers with digest auth (SIPp status)" "$rc" 0 "$(tail -5 "$W/reg.log")"
+phone_register
 
-rc=$(sipp_run calls phone 90 -timeout 80s -timeout_error -sf "$SIPP_DIR/uac_rtp.xml" -s 120 \
-	-key from 100 -key ua "$PHONE_UA" -i $PHONE -p 5060 -mp 10000 -m $N -l $N -r 5 $PBX:5060)
+rc=$(rtp_calls $N $N 5)
 uas_rc=$(sipp_wait uas 30)
 sleep 0.5
 cap_stop pbx

@@ -25,39 +25,18 @@ fi
 e2e_begin engine_per_queue sipp svwar
 lab_up
 
-ns sipwire iptables -w -I SIPWIRE 4 -p udp -s $ATTACKER -m multiport --ports 5060,5061 \
-	-j NFQUEUE --queue-num 1 --queue-bypass &&
-	ns sipwire iptables -w -I SIPWIRE 5 -p udp -d $ATTACKER -m multiport --ports 5060,5061 \
-		-j NFQUEUE --queue-num 1 --queue-bypass
-check "the attacker's SIP to queue 1 in the SIPWIRE chain" $? "$(ns sipwire iptables -w -S SIPWIRE 2>&1)"
+attacker_queue1
 
-export TSAN_OPTIONS="halt_on_error=0"
-case "$SIPWIRE" in
-*tsan*)
-	if ! ip netns exec "${PREFIX}sipwire" "$SIPWIRE" --version >"$W/tsan-probe.out" 2>&1 &&
-		grep -q "unexpected memory mapping" "$W/tsan-probe.out"; then
-		printf '#!/bin/sh\nexec setarch "$(uname -m)" -R "%s" "$@"\n' "$SIPWIRE" >"$W/sipwire-tsan"
-		chmod 755 "$W/sipwire-tsan"
-		SIPWIRE=$W/sipwire-tsan
-	fi
-	note "sipwire under ThreadSanitizer ($SIPWIRE)"
-	;;
-esac
+case "$SIPWIRE" in *tsan*) use_tsan "$SIPWIRE" ;; esac
 sw_start_or_bail -q 1 --set nfq.engine-per-queue=true --set ips.media-offload=false
 expect "queue 1 bound too" "$([ -n "$(queue_line 1)" ] && echo 1 || echo 0)" -eq 1 \
 	"$(ns sipwire cat /proc/net/netfilter/nfnetlink_queue)"
 expect "sipwire says: an engine per queue" "$(grep -c 'inline on 2 queues, .* rules, an engine per queue' "$SW_ERR")" -eq 1 \
 	"$(head -3 "$SW_ERR")"
 
-if uas_start uas "$N" -mp 16000 -rtp_echo; then
-	ok "UAS 120 registered inside the PBX and listening"
-else
-	nok "UAS 120 registered inside the PBX and listening" "$(tail -5 "$W/uas-reg.log")"
-fi
-rc=$(register reg phone $PHONE 5060 100)
-expect_str "phone 100 registers with digest auth (SIPp status)" "$rc" 0 "$(tail -5 "$W/reg.log")"
-rc=$(sipp_run calls phone 90 -timeout 80s -timeout_error -sf "$SIPP_DIR/uac_rtp.xml" -s 120 \
-	-key from 100 -key ua "$PHONE_UA" -i $PHONE -p 5060 -mp 10000 -m $N -l 1 -r 1 $PBX:5060)
+uas_up "$N" -mp 16000 -rtp_echo
+phone_register
+rc=$(rtp_calls $N 1 1)
 uas_rc=$(sipp_wait uas 30)
 # A reload compiles a rule set for each engine and swaps them all in.
 kill -HUP "$SW_PID"

@@ -25,13 +25,8 @@ e2e_begin flood sipp
 lab_up
 sw_start_or_bail
 cap_start pbx pbx eth0 udp port 5060
-if uas_start uas 0; then
-	ok "UAS 120 registered inside the PBX and listening"
-else
-	nok "UAS 120 registered inside the PBX and listening" "$(tail -5 "$W/uas-reg.log")"
-fi
-rc=$(register reg phone $PHONE 5060 100)
-expect_str "phone 100 registers (SIPp status)" "$rc" 0 "$(tail -5 "$W/reg.log")"
+uas_up 0
+phone_register
 
 sipp_bg calls phone 60 -timeout 50s -timeout_error -sf "$SIPP_DIR/uac.xml" -s 120 -key from 100 \
 	-key ua "$PHONE_UA" -i $PHONE -p 5060 -m $N -l $N -r 2 $PBX:5060

@@ -38,6 +38,7 @@ SIPWIRE=${SIPWIRE:-$ROOT/$BUILD/sipwire}
 LAB=$ROOT/tools/lab.sh
 SIPP_DIR=$ROOT/tools/sipp
 PCAPSUM=$ROOT/tests/e2e/pcapsum.py
+PROBE=$ROOT/tests/e2e/netprobe.py
 # used by the tests that source this file
 # shellcheck disable=SC2034
 PBX=192.0.2.5 PHONE=192.0.2.10 ATTACKER=192.0.2.66 ATTACKER2=192.0.2.77
@@ -394,6 +395,70 @@ uas_start() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# uas_up CALLS [SIPP-ARGS...]: uas_start as a TAP line.
+uas_up() {
+	if uas_start uas "$@"; then
+		ok "UAS 120 registered inside the PBX and listening"
+	else
+		nok "UAS 120 registered inside the PBX and listening" "$(tail -5 "$W/uas-reg.log")"
+	fi
+}
+
+# phone_register: the phone registers as 100 (digest auth), as a TAP line.
+phone_register() {
+	local rc
+	rc=$(register reg phone $PHONE 5060 100)
+	expect_str "phone 100 registers with digest auth (SIPp status)" "$rc" 0 "$(tail -5 "$W/reg.log")"
+}
+
+# rtp_calls N LIMIT RATE: the phone calls 120 N times with RTP from :10000
+# (tools/sipp/uac_rtp.xml), at most LIMIT at once, RATE new calls a second,
+# as SIPp "calls" (90 s at most); prints SIPp's exit status.
+rtp_calls() {
+	sipp_run calls phone 90 -timeout 80s -timeout_error -sf "$SIPP_DIR/uac_rtp.xml" -s 120 \
+		-key from 100 -key ua "$PHONE_UA" -i $PHONE -p 5060 -mp 10000 -m "$1" -l "$2" -r "$3" $PBX:5060
+}
+
+# attacker_queue1: the attacker's UDP SIP (to and from it) goes to queue 1,
+# in front of the lab's rules (which send the rest to queue 0); a TAP line.
+attacker_queue1() {
+	ns sipwire iptables -w -I SIPWIRE 4 -p udp -s $ATTACKER -m multiport --ports 5060,5061 \
+		-j NFQUEUE --queue-num 1 --queue-bypass &&
+		ns sipwire iptables -w -I SIPWIRE 5 -p udp -d $ATTACKER -m multiport --ports 5060,5061 \
+			-j NFQUEUE --queue-num 1 --queue-bypass
+	check "the attacker's SIP to queue 1 in the SIPWIRE chain" $? "$(ns sipwire iptables -w -S SIPWIRE 2>&1)"
+}
+
+# use_tsan BINARY: run the ThreadSanitizer build BINARY as sipwire. A gcc
+# 12 TSan runtime refuses some address-space layouts (high ASLR entropy):
+# then it runs under setarch -R (no randomisation).
+use_tsan() {
+	SIPWIRE=$1
+	export TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1"
+	if ! ip netns exec "${PREFIX}sipwire" "$SIPWIRE" --version >"$W/tsan-probe.out" 2>&1 &&
+		grep -q "unexpected memory mapping" "$W/tsan-probe.out"; then
+		printf '#!/bin/sh\nexec setarch "$(uname -m)" -R "%s" "$@"\n' "$SIPWIRE" >"$W/sipwire-tsan"
+		chmod 755 "$W/sipwire-tsan"
+		SIPWIRE=$W/sipwire-tsan
+	fi
+	note "sipwire under ThreadSanitizer ($SIPWIRE)"
+}
+
+# sniff NODE IFACE OUT: netprobe.py sniff in NODE (60 s at most) in the
+# background, writing OUT; returns once it is listening (OUT exists).
+sniff() {
+	local i
+	rm -f "$3"
+	ip netns exec "$PREFIX$1" timeout -k 2 60 python3 "$PROBE" sniff "$2" "$3" 60 &
+	BG_PIDS+=($!)
+	disown $! # killed by the cleanup without a "Terminated" line
+	for i in $(seq 50); do
+		[ -e "$3" ] && return 0
+		sleep 0.1
+	done
+	nok "netprobe sniff listening on $1 $2"
 }
 
 # eve JQ: the jq program run on the whole EVE log as one array (jq -s), with

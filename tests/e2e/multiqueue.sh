@@ -37,15 +37,9 @@ expect "queue 1 bound too" "$([ -n "$(queue_line 1)" ] && echo 1 || echo 0)" -eq
 	"$(ns sipwire cat /proc/net/netfilter/nfnetlink_queue)"
 
 cap_start pbx pbx eth0 udp
-if uas_start uas "$N" -mp 16000 -rtp_echo; then
-	ok "UAS 120 registered inside the PBX and listening"
-else
-	nok "UAS 120 registered inside the PBX and listening" "$(tail -5 "$W/uas-reg.log")"
-fi
-rc=$(register reg phone $PHONE 5060 100)
-expect_str "phone 100 registers with digest auth (SIPp status)" "$rc" 0 "$(tail -5 "$W/reg.log")"
-rc=$(sipp_run calls phone 90 -timeout 80s -timeout_error -sf "$SIPP_DIR/uac_rtp.xml" -s 120 \
-	-key from 100 -key ua "$PHONE_UA" -i $PHONE -p 5060 -mp 10000 -m $N -l 1 -r 1 $PBX:5060)
+uas_up "$N" -mp 16000 -rtp_echo
+phone_register
+rc=$(rtp_calls $N 1 1)
 uas_rc=$(sipp_wait uas 30)
 timeout -k 5 30 ip netns exec "${PREFIX}attacker" svwar -x $ATTACKER --maximumtime 3 -e100-109 $PBX \
 	</dev/null >"$W/svwar.out" 2>&1

@@ -17,6 +17,20 @@
       last line is the total) and exits after SECONDS. After 100
       packets it answers NF_ACCEPT without a mark: a rule set that does not
       honour the mark cannot make it loop for ever.
+  netprobe.py sniff IFACE OUT SECONDS
+      A packet socket on IFACE: one line per IPv4 UDP or TCP packet that
+      arrives, appended to OUT, "vlan proto src sport dst dport seq
+      paylen call-id first-line" (vlan 0: untagged, whether the tag was in
+      the frame or the kernel moved it into the socket's auxiliary data;
+      seq 0 for UDP; call-id and first line "-" unless the payload is SIP).
+  netprobe.py frame IFACE VLAN SMAC DMAC SRC DST SPORT DPORT
+      Sends one hand-made Ethernet frame on IFACE, tagged 802.1Q VLAN (0:
+      untagged), carrying IPv4/UDP with the payload read from stdin.
+  netprobe.py tcp-gap SRC DST DPORT SPORT COUNT
+      Raw IPv4: a SYN from SRC:SPORT (ISN 1000), then COUNT 1000-byte
+      segments that start 2000 bytes after it, in order, so that all of
+      them are out of order for a reassembler; segment i starts at
+      1000 + 1 + 2000 + i * 1000.
 """
 import socket
 import struct
@@ -142,8 +156,103 @@ def nfq(queue, mark, seconds, ready):
                     print(n, flush=True)
 
 
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+
+
+def ipv4(src, dst, proto, seg):
+    """An IPv4 packet carrying the UDP or TCP segment seg (its checksum
+    field zero): both checksums filled in."""
+    sa, da = socket.inet_aton(src), socket.inet_aton(dst)
+    at = 6 if proto == 17 else 16
+    c = csum(sa + da + struct.pack("!BBH", 0, proto, len(seg)) + seg)
+    if proto == 17 and c == 0:
+        c = 0xffff
+    seg = seg[:at] + struct.pack("!H", c) + seg[at + 2:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(seg), 7, 0x4000, 64, proto, 0, sa, da)
+    return ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + seg
+
+
+def sniff(iface, out, seconds):
+    PACKET_AUXDATA, TP_STATUS_VLAN_VALID = 8, 0x10
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+    s.setsockopt(263, PACKET_AUXDATA, 1)  # SOL_PACKET
+    s.bind((iface, 0))
+    end = time.monotonic() + float(seconds)
+    with open(out, "a", buffering=1) as o:
+        while time.monotonic() < end:
+            s.settimeout(max(0.01, end - time.monotonic()))
+            try:
+                f, anc, _, _ = s.recvmsg(65535, socket.CMSG_SPACE(20))
+            except socket.timeout:
+                break
+            vlan = 0
+            for lvl, typ, data in anc:
+                if lvl == 263 and typ == PACKET_AUXDATA and len(data) >= 18:
+                    st, _, _, _, _, tci = struct.unpack("IIIHHH", data[:18])
+                    if st & TP_STATUS_VLAN_VALID:
+                        vlan = tci & 0xfff
+            at, et = 14, struct.unpack("!H", f[12:14])[0]
+            while et in (0x8100, 0x88a8) and len(f) >= at + 4:
+                vlan = struct.unpack("!H", f[at:at + 2])[0] & 0xfff
+                et = struct.unpack("!H", f[at + 2:at + 4])[0]
+                at += 4
+            ip = f[at:]
+            if et != 0x0800 or len(ip) < 20 or ip[9] not in (6, 17):
+                continue
+            ihl = (ip[0] & 15) * 4
+            if len(ip) < ihl + (20 if ip[9] == 6 else 8):
+                continue
+            sport, dport = struct.unpack("!HH", ip[ihl:ihl + 4])
+            if ip[9] == 6:
+                seq = struct.unpack("!I", ip[ihl + 4:ihl + 8])[0]
+                pl = ip[ihl + (ip[ihl + 12] >> 4) * 4:]
+            else:
+                seq, pl = 0, ip[ihl + 8:]
+            cid, first = "-", "-"
+            if pl.startswith(b"SIP/2.0") or pl[:1].isalpha() and b" SIP/2.0\r\n" in pl[:200]:
+                lines = pl.split(b"\r\n")
+                first = lines[0].decode("latin-1")
+                ids = [l[9:] for l in lines if l.startswith(b"Call-ID: ")]
+                cid = ids[0].decode("latin-1") if ids else "-"
+            o.write("%d %s %s %d %s %d %d %d %s %s\n" % (
+                vlan, "tcp" if ip[9] == 6 else "udp", socket.inet_ntoa(ip[12:16]), sport,
+                socket.inet_ntoa(ip[16:20]), dport, seq, len(pl), cid, first))
+
+
+def frame(iface, vlan, smac, dmac, src, dst, sport, dport):
+    mac = lambda a: bytes(int(x, 16) for x in a.split(":"))
+    pl = sys.stdin.buffer.read()
+    udp = struct.pack("!HHHH", int(sport), int(dport), 8 + len(pl), 0) + pl
+    tag = struct.pack("!HH", 0x8100, int(vlan)) if int(vlan) else b""
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    s.send(mac(dmac) + mac(smac) + tag + struct.pack("!H", 0x0800) + ipv4(src, dst, 17, udp))
+
+
+def tcp_gap(src, dst, dport, sport, count):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    isn = 1000
+
+    def seg(seq, flags, data=b""):
+        hdr = struct.pack("!HHIIBBHHH", int(sport), int(dport), seq, 1 if flags & 0x10 else 0,
+                          5 << 4, flags, 65535, 0, 0)
+        return ipv4(src, dst, 6, hdr + data)
+
+    s.sendto(seg(isn, 0x02), (dst, 0))
+    time.sleep(0.02)
+    for i in range(int(count)):
+        s.sendto(seg(isn + 1 + 2000 + i * 1000, 0x18, (b"%05d " % i) + b"x" * 994), (dst, 0))
+        time.sleep(0.002)
+
+
 if __name__ == "__main__":
-    cmds = {"recv": recv, "send": send, "nfq": nfq}
+    cmds = {"recv": recv, "send": send, "nfq": nfq, "sniff": sniff, "frame": frame, "tcp-gap": tcp_gap}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])

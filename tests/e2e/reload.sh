@@ -41,11 +41,7 @@ B=$((${total:-0} - 1))
 note "rules at start: $total (shipped $B + 1 marker)"
 
 cap_start pbx pbx eth0 udp port 5060
-if uas_start uas 0; then
-	ok "UAS 120 registered inside the PBX and listening"
-else
-	nok "UAS 120 registered inside the PBX and listening" "$(tail -5 "$W/uas-reg.log")"
-fi
+uas_up 0
 
 # options NODE ADDR UA: one OPTIONS to the PBX; prints the status code of
 # the answer, or "none" after 1 s.

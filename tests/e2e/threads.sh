@@ -28,34 +28,16 @@ UDPLOAD=$ROOT/${BUILD:-build/rel}/tools/udpload
 [ -x "$UDPLOAD" ] || skip_all "no tools/udpload build (make tools)"
 lab_up
 
-ns sipwire iptables -w -I SIPWIRE 4 -p udp -s $ATTACKER -m multiport --ports 5060,5061 \
-	-j NFQUEUE --queue-num 1 --queue-bypass &&
-	ns sipwire iptables -w -I SIPWIRE 5 -p udp -d $ATTACKER -m multiport --ports 5060,5061 \
-		-j NFQUEUE --queue-num 1 --queue-bypass
-check "the attacker's SIP to queue 1 in the SIPWIRE chain" $? "$(ns sipwire iptables -w -S SIPWIRE 2>&1)"
+attacker_queue1
 
-# A gcc 12 TSan runtime refuses some address-space layouts (high ASLR
-# entropy): then the same run without randomisation.
-export TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1"
-if ! ip netns exec "${PREFIX}sipwire" "$SIPWIRE" --version >"$W/tsan-probe.out" 2>&1 &&
-	grep -q "unexpected memory mapping" "$W/tsan-probe.out"; then
-	note "TSan runtime: unexpected memory mapping; running under setarch -R"
-	printf '#!/bin/sh\nexec setarch "$(uname -m)" -R "%s" "$@"\n' "$SIPWIRE" >"$W/sipwire-tsan"
-	chmod 755 "$W/sipwire-tsan"
-	SIPWIRE=$W/sipwire-tsan
-fi
+use_tsan "$SIPWIRE"
 sw_start_or_bail -q 1 --set ips.media-offload=false \
 	--set sip.max-transactions=64 --set sip.transaction-timeout=2
 expect "queue 1 bound too" "$([ -n "$(queue_line 1)" ] && echo 1 || echo 0)" -eq 1 \
 	"$(ns sipwire cat /proc/net/netfilter/nfnetlink_queue)"
 
-if uas_start uas "$N" -mp 16000 -rtp_echo; then
-	ok "UAS 120 registered inside the PBX and listening"
-else
-	nok "UAS 120 registered inside the PBX and listening" "$(tail -5 "$W/uas-reg.log")"
-fi
-rc=$(register reg phone $PHONE 5060 100)
-expect_str "phone 100 registers with digest auth (SIPp status)" "$rc" 0 "$(tail -5 "$W/reg.log")"
+uas_up "$N" -mp 16000 -rtp_echo
+phone_register
 
 # Load on both queues while the calls run: NOTIFYs from the phone's port
 # 5062 to the PBX's 5061, where nobody answers (queue 0; the transactions
@@ -69,8 +51,7 @@ ns attacker timeout -k 2 25 "$UDPLOAD" send -d $PBX:5060 -p 5062 -k sip -m OPTIO
 BG_PIDS+=($!)
 ( sleep 5; kill -HUP "$SW_PID" 2>/dev/null ) &
 BG_PIDS+=($!)
-rc=$(sipp_run calls phone 90 -timeout 80s -timeout_error -sf "$SIPP_DIR/uac_rtp.xml" -s 120 \
-	-key from 100 -key ua "$PHONE_UA" -i $PHONE -p 5060 -mp 10000 -m $N -l 1 -r 1 $PBX:5060)
+rc=$(rtp_calls $N 1 1)
 uas_rc=$(sipp_wait uas 30)
 wait "${BG_PIDS[@]}" 2>/dev/null
 sleep 3 # past the transaction timeout: the tick writes the rest

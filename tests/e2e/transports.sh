@@ -21,11 +21,7 @@ sw_start_or_bail -s "$W/reject.rules"
 
 # --- TCP -----------------------------------------------------------------
 cap_start pbx pbx eth0 tcp port 5060
-if uas_start uas 1; then
-	ok "UAS 120 registered inside the PBX and listening"
-else
-	nok "UAS 120 registered inside the PBX and listening" "$(tail -5 "$W/uas-reg.log")"
-fi
+uas_up 1
 rc=$(sipp_run treg phone 20 -t t1 -timeout 15s -timeout_error -sf "$SIPP_DIR/register.xml" \
 	-s 100 -au 100 -ap "$(pw 100)" -key ua "$PHONE_UA" -key expires 3600 -i $PHONE -p 5070 -m 1 \
 	$PBX:5060)
