@@ -192,17 +192,12 @@ static void anomaly_flush_held(struct engine *e, int force)
 	}
 }
 
-static void emit_anomaly_sip(struct engine *e, const struct eve_hdr *h, unsigned id,
-                             int64_t offset, sw_str call_id)
+/* The anomaly record of id: count is written when above 1, or always with
+ * show_count (a record standing for rate-limited events). */
+static void write_anomaly(struct engine *e, const struct eve_hdr *h, unsigned id, uint64_t count,
+                          int show_count, int64_t offset, sw_str call_id)
 {
-	struct json_buf *j;
-	uint64_t count;
-	if (id >= ANOM__COUNT)
-		return;
-	e->st.anomalies[id]++;
-	if (anomaly_held(e, id, &count))
-		return;
-	j = eve_begin(&e->eve, EVE_T_ANOMALY, h);
+	struct json_buf *j = eve_begin(&e->eve, EVE_T_ANOMALY, h);
 	if (!j)
 		return;
 	json_open_object(j, "anomaly");
@@ -210,7 +205,7 @@ static void emit_anomaly_sip(struct engine *e, const struct eve_hdr *h, unsigned
 	json_set_str(j, "event", anomaly_name(id));
 	json_set_str(j, "layer", layer_of(id));
 	json_set_uint(j, "code", id);
-	if (count > 1)
+	if (show_count || count > 1)
 		json_set_uint(j, "count", count);
 	if (offset >= 0)
 		json_set_uint(j, "offset", (uint64_t)offset);
@@ -218,6 +213,18 @@ static void emit_anomaly_sip(struct engine *e, const struct eve_hdr *h, unsigned
 		json_set_strn(j, "call_id", call_id.p, call_id.len);
 	json_close_object(j);
 	eve_end(&e->eve);
+}
+
+static void emit_anomaly_sip(struct engine *e, const struct eve_hdr *h, unsigned id,
+                             int64_t offset, sw_str call_id)
+{
+	uint64_t count;
+	if (id >= ANOM__COUNT)
+		return;
+	e->st.anomalies[id]++;
+	if (anomaly_held(e, id, &count))
+		return;
+	write_anomaly(e, h, id, count, 0, offset, call_id);
 }
 
 static void emit_anomaly(struct engine *e, const struct eve_hdr *h, unsigned id, int64_t offset)
@@ -229,21 +236,10 @@ static void emit_anomaly(struct engine *e, const struct eve_hdr *h, unsigned id,
 static void emit_anomaly_count(struct engine *e, const struct eve_hdr *h, unsigned id,
                                uint64_t count)
 {
-	struct json_buf *j;
 	if (id >= ANOM__COUNT)
 		return;
 	e->st.anomalies[id] += count;
-	j = eve_begin(&e->eve, EVE_T_ANOMALY, h);
-	if (!j)
-		return;
-	json_open_object(j, "anomaly");
-	json_set_str(j, "type", anomaly_type_str(id));
-	json_set_str(j, "event", anomaly_name(id));
-	json_set_str(j, "layer", layer_of(id));
-	json_set_uint(j, "code", id);
-	json_set_uint(j, "count", count);
-	json_close_object(j);
-	eve_end(&e->eve);
+	write_anomaly(e, h, id, count, 1, -1, (sw_str){ 0 });
 }
 
 /* Writes and clears the anomalies collected on p. */
@@ -1049,6 +1045,7 @@ struct defer_hdr {
 #define DEFER_ALIGN(n) (((n) + 7) & ~(size_t)7)
 #define DEFER_BODY DEFER_ALIGN(sizeof(struct defer_hdr))
 #define DEFER_KEEP (1u << 20) /* a buffer grown past this is freed once written */
+#define DEFER_MAX_STRS 32     /* string fields of one record, at most */
 
 #define TXN_STR(f) offsetof(struct sip_txn_rec, f)
 static const size_t txn_strs[] = {
@@ -1103,14 +1100,16 @@ static const char *field_str(const void *rec, size_t off)
 static int defer_put(struct engine_defer *d, uint32_t kind, const void *rec, size_t size,
                      const size_t *offs, size_t n)
 {
-	size_t need = DEFER_BODY + size, at;
+	size_t need = DEFER_BODY + size, at, len[DEFER_MAX_STRS];
 	uint8_t *r;
 	struct defer_hdr h;
 
+	if (n > DEFER_MAX_STRS)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		const char *s = field_str(rec, offs[i]);
-		if (s)
-			need += strlen(s) + 1;
+		len[i] = s ? strlen(s) + 1 : 0;
+		need += len[i];
 	}
 	need = DEFER_ALIGN(need);
 	if (need > UINT32_MAX)
@@ -1133,13 +1132,11 @@ static int defer_put(struct engine_defer *d, uint32_t kind, const void *rec, siz
 	memcpy(r + DEFER_BODY, rec, size);
 	at = DEFER_BODY + size;
 	for (size_t i = 0; i < n; i++) {
-		const char *s = field_str(rec, offs[i]);
 		uintptr_t enc = 0;
-		if (s) {
-			size_t l = strlen(s) + 1;
-			memcpy(r + at, s, l);
+		if (len[i]) {
+			memcpy(r + at, field_str(rec, offs[i]), len[i]);
 			enc = (uintptr_t)at + 1;
-			at += l;
+			at += len[i];
 		}
 		memcpy(r + DEFER_BODY + offs[i], &enc, sizeof(enc));
 	}
