@@ -6,7 +6,7 @@
  *        TCP: stream_tcp -> sip_frame -> sip_parse (STREAM)
  *        -> sdp_parse -> sip_state_message -> EVE (sip, call, flow, anomaly, stats)
  *
- * Time is packet time: e->now only moves forward (a capture whose clock
+ * Time is packet time: w->now only moves forward (a capture whose clock
  * steps back does not rewind timers), timers run once per second of
  * packet time, and periodic stats are written every outputs.stats.interval
  * seconds of packet time.
@@ -14,6 +14,7 @@
 #include "engine.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,58 +38,111 @@
 #include "stats.h"
 #include "stream_tcp.h"
 
-struct engine {
-	const struct sw_config *cfg;
-	struct eve eve;
+/*
+ * Threads. The state is split in two.
+ *
+ *  - A worker (struct engine_worker, one per NFQUEUE queue inline, one
+ *    offline) owns what a queue's packets alone touch: its flow table,
+ *    fragments, TCP streams and SIP framing, parse scratch, offloaded
+ *    flows, its clock and its counters. A flow's packets all come to one
+ *    queue (--queue-balance hashes on the addresses; one queue trivially),
+ *    so no other thread ever needs them. Its mutex is taken by its own
+ *    thread per packet and by the main thread for idle timers and stats:
+ *    it is practically never contended.
+ *  - What queues share is locked by domain, each with a mutex of its own:
+ *    call_mu the call state (transactions, dialogs, registrations, media
+ *    expectations: SIP and its RTP may come on different queues, and the
+ *    cross-call counts such as calls by source span them), det_mu the
+ *    rules and everything they count or remember across packets
+ *    (thresholds, counters, xbits, blocks, the reject budget), anom_mu the
+ *    rate limit of anomaly records, and the EVE writer its own.
+ *
+ * Lock order: worker mu, call_mu, det_mu, anom_mu, EVE. A SIP message is
+ * judged holding call_mu (its rules read what the call state made of it,
+ * and a drop must end what it opened); a packet or RTP rule takes det_mu
+ * only. Everything else (decoding, reassembly, framing, parsing, flow
+ * records, per-packet counting) runs under the worker's own mutex only.
+ */
+struct engine;
+
+struct engine_worker {
+	struct engine *e;
+	pthread_mutex_t mu;
+	unsigned index;
 	struct flow_table *ft;
 	struct defrag *df;
 	struct stream_ctx *stream;
 	struct sip_framer_ctx *framer;
-	struct sip_state *sip;
 
 	struct sip_header *hdrs;
 	size_t hdr_cap;
 	const struct engine_prep *prep; /* engine_packet_prepared(): this packet's, or NULL */
 	struct engine_defer *defer; /* engine_defer_start(): records to copy there, or NULL */
-	int shard;                  /* engine_set_queue(): its queue (stats), -1: none */
 	struct sdp_session sdp;
 
-	struct detect_engine *de; /* NULL: no rules */
-	struct block_table *blocks;
-	struct xbits_table *xbits;
-	struct det_thread dt;
 	uint8_t verdict_drop;     /* the packet being processed is to be dropped */
 	uint8_t verdict_bypass;   /* ... its flow is offloaded to the kernel */
-	uint8_t inline_mode;      /* engine_set_inline() */
-	uint8_t overload_drop;    /* ... and nfq.fail-open is false */
-	struct engine_io io;
-	sw_time reject_sec;       /* reply rate limit: the current second ... */
-	uint32_t reject_n;        /* ... and the replies sent in it */
-	sw_time overload_logged;  /* last overload anomaly written (one per second) */
-	uint64_t overload_unlogged; /* packets over a cap since then */
-	sw_time cap_anom_at[16];  /* capacity anomalies: last record written ... */
-	uint64_t cap_anom_held[16]; /* ... and occurrences since (anomaly_held) */
 	struct flow **byp;        /* offloaded flows (flow->byp_idx indexes this) */
 	uint32_t n_byp, cap_byp;
 	sw_time next_byp_check;
+	uint64_t dlg_end_seen;    /* e->dlg_end_seq when byp was last checked against it */
 	uint8_t in_msg;           /* inside sip_state_message(): collect its anomalies */
 	uint8_t n_msg_anom;
 	uint16_t msg_anom[SIP_MAX_ANOM + SDP_MAX_ANOM + 8];
-	uint32_t rules_loaded, rules_inactive;
 
-	sw_time now, first_ts, next_tick, next_fine, next_stats;
+	sw_time now, next_tick, next_fine;
 	uint8_t started;
-	uint8_t finishing;
+	uint64_t call_t0, call_ns; /* call_mu taken at, and held in all (inline) */
 
 	packet *cur;         /* packet being processed (NULL from timers) */
-	/* decoder.checksum-validation */
-	uint8_t csum_mode;   /* CSUM_AUTO, CSUM_YES, CSUM_NO */
 	uint8_t csum_off;    /* auto mode decided the capture has offloaded checksums */
 	uint32_t csum_seen, csum_bad;
-	/* Counters of the tables torn down by engine_finish(), for the last stats. */
-	struct flow_stats flow_final;
-	struct sip_state_stats sip_final;
+	struct flow_stats flow_final; /* of the table engine_finish() tore down */
 	struct sw_stats st;
+};
+
+struct engine {
+	const struct sw_config *cfg;
+	struct eve eve;
+	struct engine_worker **w;
+	unsigned n_w;
+	int shard;                  /* engine_set_queue(): its queue (stats), -1: none */
+	uint8_t inline_mode;        /* engine_set_inline() */
+	uint8_t overload_drop;      /* ... and nfq.fail-open is false */
+	uint8_t finishing;
+	uint8_t csum_mode;          /* decoder.checksum-validation: CSUM_AUTO, CSUM_YES, CSUM_NO */
+	struct engine_io io;
+
+	/* call_mu: the call state, the shared clock and timers. */
+	pthread_mutex_t call_mu;
+	struct sip_state *sip;
+	struct engine_worker *call_w; /* the worker on whose behalf call_mu is held */
+	struct sip_state_stats sip_final;
+	sw_time sh_now, first_ts, sh_next_tick, sh_next_fine;
+	sw_time sh_next_due;        /* the earlier of the two, read without the lock (atomic) */
+	uint8_t sh_started;         /* ... likewise */
+	uint64_t dlg_end_seq;       /* dialogs terminated (atomic): offloaded flows to check */
+
+	/* det_mu: the rules and their memory. */
+	pthread_mutex_t det_mu;
+	struct detect_engine *de;   /* NULL: no rules */
+	uint8_t has_rules;          /* de was set once (atomic: checked without the lock) */
+	struct det_thread dt;
+	struct block_table *blocks;
+	struct xbits_table *xbits;
+	uint32_t rules_loaded, rules_inactive;
+	uint32_t blocks_active;     /* blocks running (atomic: none, no lookup) */
+	sw_time reject_sec;         /* reply rate limit: the current second ... */
+	uint32_t reject_n;          /* ... and the replies sent in it */
+
+	/* anom_mu: anomaly records held back. */
+	pthread_mutex_t anom_mu;
+	sw_time overload_logged;    /* last overload anomaly written (one per second) */
+	uint64_t overload_unlogged; /* packets over a cap since then */
+	sw_time cap_anom_at[16];    /* capacity anomalies: last record written ... */
+	uint64_t cap_anom_held[16]; /* ... and occurrences since (anomaly_held) */
+
+	sw_time next_stats;         /* offline: by packet time; inline: engine_stats_tick() */
 };
 
 /* ------------------------------------------------------------------ */
@@ -150,7 +204,8 @@ static const uint16_t cap_anom_ids[] = {
 	ANOM_STATE_MEDIA_EVICTED,
 };
 
-static int anomaly_held(struct engine *e, unsigned id, uint64_t *count)
+/* Under anom_mu; now: the caller's clock. */
+static int anomaly_held(struct engine *e, unsigned id, sw_time now, uint64_t *count)
 {
 	unsigned slot;
 	for (slot = 0; slot < SW_ARRAY_SIZE(cap_anom_ids); slot++)
@@ -161,35 +216,35 @@ static int anomaly_held(struct engine *e, unsigned id, uint64_t *count)
 		return 0;
 	}
 	e->cap_anom_held[slot]++;
-	if (e->cap_anom_at[slot] && e->now < e->cap_anom_at[slot] + SW_USEC_PER_SEC)
+	if (e->cap_anom_at[slot] && now < e->cap_anom_at[slot] + SW_USEC_PER_SEC)
 		return 1;
-	e->cap_anom_at[slot] = e->now ? e->now : 1;
+	e->cap_anom_at[slot] = now ? now : 1;
 	*count = e->cap_anom_held[slot];
 	e->cap_anom_held[slot] = 0;
 	return 0;
 }
 
-static void emit_anomaly_count(struct engine *e, const struct eve_hdr *h, unsigned id,
-                               uint64_t count);
+static void write_anomaly(struct engine *e, const struct eve_hdr *h, unsigned id, uint64_t count,
+                          int show_count, int64_t offset, sw_str call_id);
 
 /* Writes the capacity anomalies held back for over a second (force: all,
- * at the end), with their counts. */
-static void anomaly_flush_held(struct engine *e, int force)
+ * at the end), with their counts (counted in stats when raised). */
+static void anomaly_flush_held(struct engine *e, sw_time now, int force)
 {
+	pthread_mutex_lock(&e->anom_mu);
 	for (unsigned slot = 0; slot < SW_ARRAY_SIZE(cap_anom_ids); slot++) {
 		struct eve_hdr h;
 		uint64_t n = e->cap_anom_held[slot];
-		if (!n || (!force && e->now < e->cap_anom_at[slot] + SW_USEC_PER_SEC))
+		if (!n || (!force && now < e->cap_anom_at[slot] + SW_USEC_PER_SEC))
 			continue;
 		memset(&h, 0, sizeof(h));
-		h.ts = e->now;
+		h.ts = now;
 		h.tx_id = -1;
 		e->cap_anom_held[slot] = 0;
-		e->cap_anom_at[slot] = e->now;
-		/* counted in stats when raised */
-		e->st.anomalies[cap_anom_ids[slot]] -= n;
-		emit_anomaly_count(e, &h, cap_anom_ids[slot], n);
+		e->cap_anom_at[slot] = now;
+		write_anomaly(e, &h, cap_anom_ids[slot], n, 1, -1, (sw_str){ 0 });
 	}
+	pthread_mutex_unlock(&e->anom_mu);
 }
 
 /* The anomaly record of id: count is written when above 1, or always with
@@ -215,43 +270,48 @@ static void write_anomaly(struct engine *e, const struct eve_hdr *h, unsigned id
 	eve_end(&e->eve);
 }
 
-static void emit_anomaly_sip(struct engine *e, const struct eve_hdr *h, unsigned id,
+static void emit_anomaly_sip(struct engine_worker *w, const struct eve_hdr *h, unsigned id,
                              int64_t offset, sw_str call_id)
 {
+	struct engine *e = w->e;
 	uint64_t count;
+	int held;
 	if (id >= ANOM__COUNT)
 		return;
-	e->st.anomalies[id]++;
-	if (anomaly_held(e, id, &count))
-		return;
-	write_anomaly(e, h, id, count, 0, offset, call_id);
+	w->st.anomalies[id]++;
+	pthread_mutex_lock(&e->anom_mu);
+	held = anomaly_held(e, id, w->now, &count);
+	pthread_mutex_unlock(&e->anom_mu);
+	if (!held)
+		write_anomaly(e, h, id, count, 0, offset, call_id);
 }
 
-static void emit_anomaly(struct engine *e, const struct eve_hdr *h, unsigned id, int64_t offset)
+static void emit_anomaly(struct engine_worker *w, const struct eve_hdr *h, unsigned id,
+                         int64_t offset)
 {
-	emit_anomaly_sip(e, h, id, offset, (sw_str){ 0 });
+	emit_anomaly_sip(w, h, id, offset, (sw_str){ 0 });
 }
 
 /* An anomaly standing for count events (rate-limited ones). */
-static void emit_anomaly_count(struct engine *e, const struct eve_hdr *h, unsigned id,
+static void emit_anomaly_count(struct engine_worker *w, const struct eve_hdr *h, unsigned id,
                                uint64_t count)
 {
 	if (id >= ANOM__COUNT)
 		return;
-	e->st.anomalies[id] += count;
-	write_anomaly(e, h, id, count, 1, -1, (sw_str){ 0 });
+	w->st.anomalies[id] += count;
+	write_anomaly(w->e, h, id, count, 1, -1, (sw_str){ 0 });
 }
 
 /* Writes and clears the anomalies collected on p. */
-static void flush_packet_anomalies(struct engine *e, packet *p)
+static void flush_packet_anomalies(struct engine_worker *w, packet *p)
 {
 	struct eve_hdr h;
 	if (!p->anom_n && !p->anom_lost)
 		return;
 	hdr_from_packet(&h, p);
 	for (unsigned i = 0; i < p->anom_n; i++)
-		emit_anomaly(e, &h, p->anom[i], -1);
-	e->st.anomalies_lost += p->anom_lost;
+		emit_anomaly(w, &h, p->anom[i], -1);
+	w->st.anomalies_lost += p->anom_lost;
 	p->anom_n = 0;
 	p->anom_lost = 0;
 }
@@ -271,36 +331,40 @@ static void flush_packet_anomalies(struct engine *e, packet *p)
  * packet is only dropped). ACKs, ICMP errors and RSTs get nothing (the
  * builders refuse them).
  */
-static int reject_budget(struct engine *e, const packet *p)
+/* Under det_mu (the budget is the whole engine's). */
+static int reject_budget(struct engine_worker *w, const packet *p)
 {
+	struct engine *e = w->e;
 	sw_time sec = p->ts / SW_USEC_PER_SEC;
 	if (sec != e->reject_sec) {
 		e->reject_sec = sec;
 		e->reject_n = 0;
 	}
 	if (e->reject_n >= e->cfg->ips.reject_max_per_second) {
-		e->st.reject_limited++;
+		w->st.reject_limited++;
 		return 0;
 	}
 	return 1;
 }
 
-static void reject_send(struct engine *e, const packet *p, int to_sender, const uint8_t *buf,
+static void reject_send(struct engine_worker *w, const packet *p, int to_sender, const uint8_t *buf,
                         size_t n, uint64_t *ok)
 {
+	struct engine *e = w->e;
 	if (!n || e->io.inject(e->io.ud, p, to_sender, buf, n) != 0) {
-		e->st.reject_errors++;
+		w->st.reject_errors++;
 		return;
 	}
 	e->reject_n++;
 	(*ok)++;
 }
 
-static void send_reject(struct engine *e, const struct det_msg *m, unsigned to)
+static void send_reject(struct engine_worker *w, const struct det_msg *m, unsigned to)
 {
+	struct engine *e = w->e;
 	/* Replies go out unfragmented: at most an Ethernet MTU. */
 	uint8_t buf[1500];
-	const packet *p = e->cur;
+	const packet *p = w->cur;
 	size_t n = 0;
 	uint64_t *ok = NULL;
 
@@ -310,52 +374,79 @@ static void send_reject(struct engine *e, const struct det_msg *m, unsigned to)
 		return;
 	if (p->proto == IPPROTO_TCP && (p->tcp_flags & TH_RST))
 		return;
-	if ((to & REJECT_TO_SRC) && reject_budget(e, p)) {
+	if ((to & REJECT_TO_SRC) && reject_budget(w, p)) {
 		if (m->kind == DM_SIP && m->sip && m->sip->is_request && p->proto == IPPROTO_UDP) {
 			if (m->sip->method_id != SIP_M_ACK) { /* an ACK is never answered */
 				n = reject_sip_response(p, m->sip, e->cfg->ips.reject_sip_code,
 				                        e->cfg->ips.reject_sip_reason, buf, sizeof(buf));
-				ok = &e->st.reject_sip;
+				ok = &w->st.reject_sip;
 			}
 		} else if (p->proto == IPPROTO_TCP) {
 			n = reject_tcp_rst(p, 1, buf, sizeof(buf));
-			ok = &e->st.reject_rst;
+			ok = &w->st.reject_rst;
 		} else {
 			n = reject_icmp_unreach(p, buf, sizeof(buf));
-			ok = &e->st.reject_icmp;
+			ok = &w->st.reject_icmp;
 		}
 		if (ok)
-			reject_send(e, p, 1, buf, n, ok);
+			reject_send(w, p, 1, buf, n, ok);
 	}
-	if ((to & REJECT_TO_DST) && p->proto == IPPROTO_TCP && reject_budget(e, p)) {
+	if ((to & REJECT_TO_DST) && p->proto == IPPROTO_TCP && reject_budget(w, p)) {
 		n = reject_tcp_rst(p, 0, buf, sizeof(buf));
-		reject_send(e, p, 0, buf, n, &e->st.reject_rst);
+		reject_send(w, p, 0, buf, n, &w->st.reject_rst);
 	}
 }
 
 /* Evaluates the rules on m; logs the alerts; a drop/reject rule makes the
  * packet being processed a drop (inline it is not forwarded; offline the
  * drop record says it would not have been). */
-static void run_detect(struct engine *e, const struct det_msg *m)
+static void run_detect_locked(struct engine_worker *w, const struct det_msg *m)
 {
+	struct engine *e = w->e;
 	struct det_result res;
-	if (!detect_eval(e->de, &e->dt, m, &res) && !res.drop)
+	if (!e->de || (!detect_eval(e->de, &e->dt, m, &res) && !res.drop))
 		return;
 	for (unsigned i = 0; i < res.n; i++) {
 		if (!res.a[i].suppressed) {
-			e->st.alerts++;
+			w->st.alerts++;
 			eve_write_alert(&e->eve, m, &res.a[i]);
 		}
 		if (res.a[i].block_secs &&
 		    block_add(e->blocks, &res.a[i].block_addr, m->ts, res.a[i].block_secs,
-		              res.a[i].r->gid, res.a[i].r->sid) == 1)
+		              res.a[i].r->gid, res.a[i].r->sid) == 1) {
+			__atomic_store_n(&e->blocks_active, block_table_stats(e->blocks)->active,
+			                 __ATOMIC_RELAXED);
 			eve_write_block(&e->eve, m->ts, &res.a[i].block_addr, "block",
 			                res.a[i].block_secs, res.a[i].r, 0);
+		}
 	}
 	if (res.drop)
-		e->verdict_drop = 1;
+		w->verdict_drop = 1;
 	if (res.reject)
-		send_reject(e, m, res.reject);
+		send_reject(w, m, res.reject);
+}
+
+/* Takes the engine's lock ml (waits counted in the worker's stats). */
+static void engine_lock(struct engine_worker *w, pthread_mutex_t *ml)
+{
+	struct timespec t0, t1;
+	if (pthread_mutex_trylock(ml) == 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_mutex_lock(ml);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	w->st.capture.engine_waits++;
+	w->st.capture.engine_wait_usec += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+	                                             (t1.tv_nsec - t0.tv_nsec) / 1000);
+}
+
+static void run_detect(struct engine_worker *w, const struct det_msg *m)
+{
+	if (!__atomic_load_n(&w->e->has_rules, __ATOMIC_RELAXED))
+		return;
+	engine_lock(w, &w->e->det_mu);
+	run_detect_locked(w, m);
+	pthread_mutex_unlock(&w->e->det_mu);
 }
 
 /* What the rules see of one packet (packet and rtp rules, drop records). */
@@ -376,29 +467,29 @@ static void det_msg_of_packet(struct det_msg *dm, packet *p, uint8_t kind)
 
 /* Packet rules: once per IP packet (after its flow and app layer, so
  * flow state such as "established" includes this packet). */
-static void detect_packet(struct engine *e, packet *p)
+static void detect_packet(struct engine_worker *w, packet *p)
 {
 	struct det_msg dm;
 	det_msg_of_packet(&dm, p, DM_PACKET);
 	dm.anom = p->anom;
 	dm.n_anom = p->anom_n;
-	run_detect(e, &dm);
+	run_detect(w, &dm);
 }
 
 static void on_unblock(void *ud, const struct block_info *b)
 {
 	struct engine *e = ud;
-	eve_write_block(&e->eve, e->now, &b->addr, "unblock", 0, NULL, b->dropped);
+	eve_write_block(&e->eve, e->sh_now, &b->addr, "unblock", 0, NULL, b->dropped);
 }
 
-static void verdict_log(struct engine *e, packet *p, const char *reason)
+static void verdict_log(struct engine_worker *w, packet *p, const char *reason)
 {
 	struct det_msg dm;
-	if (!e->verdict_drop)
+	if (!w->verdict_drop)
 		return;
-	e->st.drops++;
+	w->st.drops++;
 	det_msg_of_packet(&dm, p, DM_PACKET);
-	eve_write_drop(&e->eve, &dm, reason);
+	eve_write_drop(&w->e->eve, &dm, reason);
 }
 
 /* ------------------------------------------------------------------ */
@@ -415,13 +506,42 @@ static int body_is_sdp(const struct sip_msg *m)
 	return ct.len == 0 && m->body.len >= 4 && memcmp(m->body.p, "v=0", 3) == 0;
 }
 
-static void byp_end_dialog(struct engine *e, uint64_t dialog_id);
+/* Takes call_mu on behalf of w (the call state's hooks then know whose
+ * records and anomalies they are). */
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
-static void msg_ctx_from(struct sip_msg_ctx *c, const struct engine *e, const struct flow *f,
+static void call_lock(struct engine_worker *w)
+{
+	engine_lock(w, &w->e->call_mu);
+	w->e->call_w = w;
+	if (w->e->inline_mode)
+		w->call_t0 = mono_ns();
+}
+
+/* Inline, the time it was held is counted (engine_busy_usec: the part of
+ * the work that queues cannot share). */
+static void call_unlock(struct engine_worker *w)
+{
+	if (w->e->inline_mode) {
+		w->call_ns += mono_ns() - w->call_t0;
+		w->st.capture.engine_busy_usec = w->call_ns / 1000;
+	}
+	w->e->call_w = NULL;
+	pthread_mutex_unlock(&w->e->call_mu);
+}
+
+static void byp_check_ended(struct engine_worker *w);
+
+static void msg_ctx_from(struct sip_msg_ctx *c, const struct engine_worker *w, const struct flow *f,
                          int dir, const packet *p)
 {
 	memset(c, 0, sizeof(*c));
-	c->ts = p ? p->ts : e->now;
+	c->ts = p ? p->ts : w->now;
 	c->pcap_cnt = p ? p->pcap_cnt : 0;
 	c->flow_id = f->flow_id;
 	c->proto = f->key.proto;
@@ -462,56 +582,60 @@ static void hdr_from_ctx(struct eve_hdr *h, const struct sip_msg_ctx *c)
  * anomalies are logged, and if it could be framed it is counted, its SDP
  * parsed and it is handed to the call state.
  */
-static void sip_message_parsed(struct engine *e, struct flow *f, int dir, const struct sip_msg *m,
-                               int r, unsigned mode)
+static void sip_message_parsed(struct engine_worker *w, struct flow *f, int dir,
+                               const struct sip_msg *m, int r, unsigned mode)
 {
+	struct engine *e = w->e;
 	struct sip_msg_ctx ctx;
 	struct sip_msg_result res;
 	struct eve_hdr h;
 	const struct sdp_session *sdp = NULL;
 
-	msg_ctx_from(&ctx, e, f, dir, e->cur);
+	msg_ctx_from(&ctx, w, f, dir, w->cur);
 	hdr_from_ctx(&h, &ctx);
 	h.direction = dir == 0 ? "to_server" : "to_client";
 
 	for (unsigned i = 0; i < m->n_anom && i < SIP_MAX_ANOM; i++)
-		emit_anomaly_sip(e, &h, m->anom[i], m->anom_off[i], m->call_id);
+		emit_anomaly_sip(w, &h, m->anom[i], m->anom_off[i], m->call_id);
 	if (r < 0) {
-		e->st.sip_parse_errors++;
+		w->st.sip_parse_errors++;
 		return;
 	}
 	if (mode & SIP_PARSE_STREAM)
-		e->st.sip_msgs_tcp++;
+		w->st.sip_msgs_tcp++;
 	else
-		e->st.sip_msgs_udp++;
+		w->st.sip_msgs_udp++;
 	if (m->is_request)
-		e->st.sip_requests[m->method_id < SIP_M__COUNT ? m->method_id : 0]++;
+		w->st.sip_requests[m->method_id < SIP_M__COUNT ? m->method_id : 0]++;
 	else
-		e->st.sip_responses[m->status >= 100 && m->status <= 699 ? m->status / 100 : 0]++;
+		w->st.sip_responses[m->status >= 100 && m->status <= 699 ? m->status / 100 : 0]++;
 
 	if (body_is_sdp(m)) {
-		e->st.sdp_bodies++;
-		if (sdp_parse(m->body.p, m->body.len, &e->sdp) == 0)
-			sdp = &e->sdp;
+		w->st.sdp_bodies++;
+		if (sdp_parse(m->body.p, m->body.len, &w->sdp) == 0)
+			sdp = &w->sdp;
 		else
-			e->st.sdp_errors++;
-		for (unsigned i = 0; i < e->sdp.n_anom && i < SDP_MAX_ANOM; i++)
-			emit_anomaly_sip(e, &h, e->sdp.anom[i], -1, m->call_id);
+			w->st.sdp_errors++;
+		for (unsigned i = 0; i < w->sdp.n_anom && i < SDP_MAX_ANOM; i++)
+			emit_anomaly_sip(w, &h, w->sdp.anom[i], -1, m->call_id);
 	}
 	/* The message's anomalies, for rules: parser, SDP, then call state. */
-	e->n_msg_anom = 0;
+	w->n_msg_anom = 0;
 	for (unsigned i = 0; i < m->n_anom && i < SIP_MAX_ANOM; i++)
-		e->msg_anom[e->n_msg_anom++] = m->anom[i];
+		w->msg_anom[w->n_msg_anom++] = m->anom[i];
 	if (sdp)
-		for (unsigned i = 0; i < e->sdp.n_anom && i < SDP_MAX_ANOM; i++)
-			e->msg_anom[e->n_msg_anom++] = e->sdp.anom[i];
-	e->in_msg = 1;
+		for (unsigned i = 0; i < w->sdp.n_anom && i < SDP_MAX_ANOM; i++)
+			w->msg_anom[w->n_msg_anom++] = w->sdp.anom[i];
+	call_lock(w);
+	w->in_msg = 1;
 	sip_state_message(e->sip, m, sdp, &ctx, &res);
-	e->in_msg = 0;
-	if (res.dialog_id && res.dialog_state == DLG_TERMINATED && e->n_byp)
-		byp_end_dialog(e, res.dialog_id);
+	w->in_msg = 0;
+	/* Offloaded media of a call that ended ends with it, whichever
+	 * worker's table holds it (byp_check_ended()). */
+	if (res.dialog_id && res.dialog_state == DLG_TERMINATED)
+		__atomic_add_fetch(&e->dlg_end_seq, 1, __ATOMIC_RELAXED);
 	f->tx_count++;
-	if (e->de && e->cur) {
+	if (w->cur) {
 		struct det_msg dm;
 		memset(&dm, 0, sizeof(dm));
 		dm.kind = DM_SIP;
@@ -521,24 +645,25 @@ static void sip_message_parsed(struct engine *e, struct flow *f, int dir, const 
 		dm.dst = &ctx.dst;
 		dm.sport = ctx.sport;
 		dm.dport = ctx.dport;
-		dm.pkt = e->cur;
+		dm.pkt = w->cur;
 		dm.flow = f;
 		dm.sip = m;
 		dm.sdp = sdp;
 		dm.state = &res;
 		dm.raw = (const uint8_t *)m->base;
 		dm.raw_len = m->len;
-		dm.anom = e->msg_anom;
-		dm.n_anom = e->n_msg_anom;
+		dm.anom = w->msg_anom;
+		dm.n_anom = w->n_msg_anom;
 		dm.ts = ctx.ts;
-		uint8_t dropped_before = e->verdict_drop;
-		run_detect(e, &dm);
+		uint8_t dropped_before = w->verdict_drop;
+		run_detect(w, &dm);
 		/* A dropped message never reaches its destination: what it
 		 * opened (a transaction, a call) ends now as "dropped" rather
 		 * than waiting for an answer that cannot come. */
-		if (e->verdict_drop && !dropped_before)
+		if (w->verdict_drop && !dropped_before)
 			sip_state_dropped(e->sip, ctx.ts);
 	}
+	call_unlock(w);
 }
 
 /*
@@ -604,9 +729,9 @@ struct engine_prep {
 
 /* UDP datagram on a SIP flow: every message in it is parsed, once (before
  * the engine was taken when pp prepared this very datagram). */
-static void handle_sip_datagram(struct engine *e, packet *p)
+static void handle_sip_datagram(struct engine_worker *w, packet *p)
 {
-	const struct engine_prep *pp = e->prep;
+	const struct engine_prep *pp = w->prep;
 	const char *buf = (const char *)p->payload;
 	uint32_t len = p->payload_len, off = 0, nmsg = 0, used;
 	int keepalive, done = 0;
@@ -614,22 +739,22 @@ static void handle_sip_datagram(struct engine *e, packet *p)
 
 	if (pp && pp->payload && pp->payload == p->payload && pp->len == len) {
 		for (unsigned i = 0; i < pp->n; i++) {
-			sip_message_parsed(e, p->flow, p->dir, &pp->msg[i].m, pp->msg[i].r,
+			sip_message_parsed(w, p->flow, p->dir, &pp->msg[i].m, pp->msg[i].r,
 			                   SIP_PARSE_DATAGRAM);
 			nmsg += pp->msg[i].r > 0;
 		}
 		off = pp->used;
 		done = pp->done;
 		if (pp->keepalive)
-			e->st.sip_keepalives++;
+			w->st.sip_keepalives++;
 	}
 	while (!done) {
-		unsigned n = dgram_parse(buf + off, len - off, &one, 1, e->hdrs, e->hdr_cap, &used,
+		unsigned n = dgram_parse(buf + off, len - off, &one, 1, w->hdrs, w->hdr_cap, &used,
 		                         &keepalive, &done);
 		if (keepalive && off == 0)
-			e->st.sip_keepalives++;
+			w->st.sip_keepalives++;
 		if (n) {
-			sip_message_parsed(e, p->flow, p->dir, &one.m, one.r, SIP_PARSE_DATAGRAM);
+			sip_message_parsed(w, p->flow, p->dir, &one.m, one.r, SIP_PARSE_DATAGRAM);
 			nmsg += one.r > 0;
 		}
 		off += used;
@@ -637,7 +762,7 @@ static void handle_sip_datagram(struct engine *e, packet *p)
 			break;
 	}
 	if (nmsg > 1)
-		e->st.sip_multi_msg_datagrams++;
+		w->st.sip_multi_msg_datagrams++;
 }
 
 struct engine_prep *engine_prep_new(const struct sw_config *cfg)
@@ -690,15 +815,14 @@ void engine_prepare(struct engine_prep *pp, packet *p)
 	pp->len = p->payload_len;
 }
 
-static void media_refresh(struct engine *e, packet *p, struct flow *f);
-
 /* Whether p's sender is the address its call's SDP announced (1 yes,
- * 2 no), checked once per direction and again when the SDP changes. */
-static uint8_t rtp_source_state(struct engine *e, packet *p, struct flow *f)
+ * 2 no), checked once per direction and again when the SDP changes.
+ * Under call_mu. */
+static uint8_t rtp_source_state(struct engine_worker *w, packet *p, struct flow *f)
 {
 	int dir = p->dir & 1;
 	if (!f->rtp_src_state[dir]) {
-		int ok = sip_state_media_source_ok(e->sip, f->dialog_id, p->dir ^ f->media_party,
+		int ok = sip_state_media_source_ok(w->e->sip, f->dialog_id, p->dir ^ f->media_party,
 		                                   &p->src);
 		f->rtp_src_state[dir] = ok == 0 ? 2 : 1;
 	}
@@ -706,15 +830,15 @@ static uint8_t rtp_source_state(struct engine *e, packet *p, struct flow *f)
 }
 
 /* RTP rules: once per media packet of a flow tied to a call. */
-static void detect_media(struct engine *e, packet *p, struct flow *f, int ssrc_changed)
+static void detect_media(struct engine_worker *w, packet *p, struct flow *f, uint8_t src_state,
+                         int ssrc_changed)
 {
 	struct det_msg dm;
-	uint8_t src_state = rtp_source_state(e, p, f);
 	det_msg_of_packet(&dm, p, DM_RTP);
 	dm.flow = f;
 	dm.rtp_src_unexpected = src_state == 2;
 	dm.rtp_ssrc_changed = (uint8_t)ssrc_changed;
-	run_detect(e, &dm);
+	run_detect(w, &dm);
 }
 
 /*
@@ -726,41 +850,43 @@ static void detect_media(struct engine *e, packet *p, struct flow *f, int ssrc_c
  * ports after that point is not seen. Packets from any other address are
  * another connection and still come to sipwire.
  */
-static void media_offload(struct engine *e, packet *p, struct flow *f, int ssrc_changed)
+static void media_offload(struct engine_worker *w, packet *p, struct flow *f, uint8_t src_state,
+                          int ssrc_changed)
 {
+	const struct sw_config *cfg = w->e->cfg;
 	if (f->bypassed) {
-		e->verdict_bypass = 1;
+		w->verdict_bypass = 1;
 		return;
 	}
-	if (!e->inline_mode || !e->cfg->ips.media_offload || !e->cfg->nfq.bypass_mark ||
-	    e->verdict_drop || ssrc_changed || f->rtp_ssrc_changes[0] || f->rtp_ssrc_changes[1])
+	if (!w->e->inline_mode || !cfg->ips.media_offload || !cfg->nfq.bypass_mark ||
+	    w->verdict_drop || ssrc_changed || f->rtp_ssrc_changes[0] || f->rtp_ssrc_changes[1])
 		return;
-	if (f->pkts[0] + f->pkts[1] < e->cfg->ips.media_offload_after ||
-	    rtp_source_state(e, p, f) != 1 || f->rtp_src_state[(p->dir & 1) ^ 1] == 2)
+	if (f->pkts[0] + f->pkts[1] < cfg->ips.media_offload_after || src_state != 1 ||
+	    f->rtp_src_state[(p->dir & 1) ^ 1] == 2)
 		return;
-	if (e->n_byp == e->cap_byp) {
-		uint32_t cap = e->cap_byp ? e->cap_byp * 2 : 64;
-		struct flow **n = realloc(e->byp, cap * sizeof(*n));
+	if (w->n_byp == w->cap_byp) {
+		uint32_t cap = w->cap_byp ? w->cap_byp * 2 : 64;
+		struct flow **n = realloc(w->byp, cap * sizeof(*n));
 		if (!n)
 			return; /* not offloaded: inspected as before */
-		e->byp = n;
-		e->cap_byp = cap;
+		w->byp = n;
+		w->cap_byp = cap;
 	}
-	f->byp_idx = e->n_byp;
-	e->byp[e->n_byp++] = f;
+	f->byp_idx = w->n_byp;
+	w->byp[w->n_byp++] = f;
 	f->bypassed = 1;
-	e->verdict_bypass = 1;
-	e->st.bypassed_flows++;
+	w->verdict_bypass = 1;
+	w->st.bypassed_flows++;
 }
 
 /* f leaves the table: out of the offloaded list. */
-static void byp_unlink(struct engine *e, struct flow *f)
+static void byp_unlink(struct engine_worker *w, struct flow *f)
 {
 	uint32_t i = f->byp_idx;
-	if (i >= e->n_byp || e->byp[i] != f)
+	if (i >= w->n_byp || w->byp[i] != f)
 		return;
-	e->byp[i] = e->byp[--e->n_byp];
-	e->byp[i]->byp_idx = i;
+	w->byp[i] = w->byp[--w->n_byp];
+	w->byp[i]->byp_idx = i;
 }
 
 /*
@@ -768,13 +894,14 @@ static void byp_unlink(struct engine *e, struct flow *f)
  * as engine_io.flow_alive) and keeps what it forwarded after the offload
  * (its connection's counts less the packets sipwire saw).
  */
-static int byp_query(struct engine *e, struct flow *f)
+static int byp_query(struct engine_worker *w, struct flow *f)
 {
+	const struct engine_io *io = &w->e->io;
 	uint64_t pkts = 0, bytes = 0;
 	int counted = 0, alive;
-	if (!e->io.flow_alive)
+	if (!io->flow_alive)
 		return -1;
-	alive = e->io.flow_alive(e->io.ud, &f->key, &pkts, &bytes, &counted);
+	alive = io->flow_alive(io->ud, &f->key, &pkts, &bytes, &counted);
 	if (alive == 1 && counted) {
 		uint64_t seen_p = f->pkts[0] + f->pkts[1], seen_b = f->bytes[0] + f->bytes[1];
 		f->byp_counted = 1;
@@ -785,143 +912,126 @@ static int byp_query(struct engine *e, struct flow *f)
 }
 
 /* Ends offloaded flow f now: what the kernel counted, then forgotten. */
-static void byp_end(struct engine *e, struct flow *f, enum flow_end_reason why)
+static void byp_end(struct engine_worker *w, struct flow *f, enum flow_end_reason why)
 {
-	(void)byp_query(e, f);
-	if (e->io.flow_forget)
-		e->io.flow_forget(e->io.ud, &f->key);
-	flow_remove(e->ft, f, why);
+	const struct engine_io *io = &w->e->io;
+	(void)byp_query(w, f);
+	if (io->flow_forget)
+		io->flow_forget(io->ud, &f->key);
+	flow_remove(w->ft, f, why);
 }
 
 /*
- * A call ended (BYE answered, CANCEL, failure): its offloaded media flows
- * end with it at once, so that the next call reusing the same addresses
- * and ports (phones reuse their media ports) is inspected from its first
- * packet rather than riding on the old connection's bypass mark.
+ * Offloaded flows whose call has ended end at once (forgotten by the
+ * kernel, so that the next call reusing the same addresses and ports,
+ * as phones do, is inspected from its first packet rather than riding on
+ * the old connection's bypass mark). With query (every 10 s) the kernel
+ * is asked about the others: one it still forwards stays (and keeps its
+ * call from idling out), one it has dropped has ended. The call state is
+ * read under call_mu in one go; the kernel is asked without it.
  */
-static void byp_end_dialog(struct engine *e, uint64_t dialog_id)
+static void byp_sweep(struct engine_worker *w, int query)
 {
-	for (uint32_t i = e->n_byp; i-- > 0;)
-		if (i < e->n_byp && e->byp[i]->dialog_id == dialog_id)
-			byp_end(e, e->byp[i], FLOW_END_FORCED);
-}
+	struct engine *e = w->e;
+	uint32_t n = w->n_byp, n_act = 0;
+	uint64_t *live, *act;
 
-/*
- * Every 10 s: an offloaded flow whose call has ended is forgotten by the
- * kernel (so the same ports later are inspected again) and ends here; one
- * whose connection the kernel still forwards stays (and keeps its call
- * from idling out); one the kernel has dropped has ended.
- */
-#define BYP_CHECK_USEC (10 * SW_USEC_PER_SEC)
-static void byp_check(struct engine *e)
-{
-	if (!e->n_byp || e->now < e->next_byp_check)
+	if (!n)
 		return;
-	e->next_byp_check = e->now + BYP_CHECK_USEC;
-	for (uint32_t i = e->n_byp; i-- > 0;) {
-		struct flow *f = e->byp[i];
+	live = malloc(2 * (size_t)n * sizeof(*live));
+	if (!live)
+		return; /* the next sweep */
+	act = live + n;
+	call_lock(w);
+	for (uint32_t i = 0; i < n; i++)
+		live[i] = sip_state_dialog_live(e->sip, w->byp[i]->dialog_id) ? w->byp[i]->dialog_id : 0;
+	call_unlock(w);
+	/* From the end: a flow leaving moves the last one into its slot, which
+	 * was looked at already. */
+	for (uint32_t i = n; i-- > 0;) {
+		struct flow *f = w->byp[i];
 		int alive;
-		if (!sip_state_dialog_live(e->sip, f->dialog_id)) {
-			byp_end(e, f, FLOW_END_FORCED);
+		if (!live[i]) {
+			byp_end(w, f, FLOW_END_FORCED);
 			continue;
 		}
-		alive = byp_query(e, f);
+		if (!query)
+			continue;
+		alive = byp_query(w, f);
 		if (alive == 1) {
-			flow_touch(e->ft, f, e->now);
-			sip_state_media_activity(e->sip, f->dialog_id, e->now);
+			flow_touch(w->ft, f, w->now);
+			act[n_act++] = live[i];
 		} else if (alive == 0) {
-			flow_remove(e->ft, f, FLOW_END_TIMEOUT);
+			flow_remove(w->ft, f, FLOW_END_TIMEOUT);
 		}
 	}
+	if (n_act) {
+		call_lock(w);
+		for (uint32_t i = 0; i < n_act; i++)
+			sip_state_media_activity(e->sip, act[i], w->now);
+		call_unlock(w);
+	}
+	free(live);
 }
 
-static void handle_media(struct engine *e, packet *p, struct flow *f)
+/* A call ended somewhere (any worker): this worker's offloaded flows are
+ * checked against the call state. */
+static void byp_check_ended(struct engine_worker *w)
 {
-	const uint8_t *b = p->payload;
-	int ssrc_changed = 0;
-	if (f->dialog_id)
-		media_refresh(e, p, f);
-	if (f->app == FLOW_APP_RTCP) {
-		e->st.rtcp_pkts++;
-	} else {
-		/* RTP v2 header: V=2, at least 12 bytes. */
-		if (p->payload_len < 12 || (b[0] >> 6) != 2) {
-			e->st.rtp_not_rtp++;
-		} else {
-			uint32_t ssrc = (uint32_t)b[8] << 24 | (uint32_t)b[9] << 16 |
-			                (uint32_t)b[10] << 8 | b[11];
-			if (f->rtp_ssrc[p->dir] && f->rtp_ssrc[p->dir] != ssrc) {
-				f->rtp_ssrc_changes[p->dir]++;
-				e->st.rtp_ssrc_changes++;
-				ssrc_changed = 1;
-			}
-			f->rtp_ssrc[p->dir] = ssrc;
-		}
-		e->st.rtp_pkts++;
-		e->st.rtp_bytes += p->payload_len;
-	}
-	if (f->dialog_id) {
-		/* party_dir: 0 = sent by the caller side, 1 = by the callee side. */
-		sip_state_media_packet(e->sip, f->dialog_id, f->media_index,
-		                       f->app == FLOW_APP_RTCP, p->dir ^ f->media_party,
-		                       p->payload_len, p->ts);
-		if (e->de)
-			detect_media(e, p, f, ssrc_changed);
-		media_offload(e, p, f, ssrc_changed);
-	}
+	uint64_t seq = __atomic_load_n(&w->e->dlg_end_seq, __ATOMIC_RELAXED);
+	if (seq == w->dlg_end_seen)
+		return;
+	w->dlg_end_seen = seq;
+	byp_sweep(w, 0);
+}
+
+#define BYP_CHECK_USEC (10 * SW_USEC_PER_SEC)
+static void byp_check(struct engine_worker *w)
+{
+	if (!w->n_byp || w->now < w->next_byp_check)
+		return;
+	w->next_byp_check = w->now + BYP_CHECK_USEC;
+	w->dlg_end_seen = __atomic_load_n(&w->e->dlg_end_seq, __ATOMIC_RELAXED);
+	byp_sweep(w, 1);
 }
 
 /*
  * Looks p's endpoints up in the media expectations: its destination first
  * (the receiver announced it), then its source. On a hit fills *mm and the
  * flow's media_party (XOR with a packet's dir gives its sending party).
+ * Under call_mu.
  */
-static int media_match(struct engine *e, packet *p, struct flow *f, struct media_match *mm)
+static int media_match(struct engine_worker *w, packet *p, struct flow *f, struct media_match *mm)
 {
-	if (sip_state_media_lookup(e->sip, &p->dst, p->dport, p->proto, mm)) {
+	struct sip_state *s = w->e->sip;
+	if (sip_state_media_lookup(s, &p->dst, p->dport, p->proto, mm)) {
 		/* The sender is the party opposite the announcer. */
 		f->media_party = (uint8_t)(mm->party ^ 1) ^ (uint8_t)p->dir;
 		return 1;
 	}
-	if (sip_state_media_lookup(e->sip, &p->src, p->sport, p->proto, mm)) {
+	if (sip_state_media_lookup(s, &p->src, p->sport, p->proto, mm)) {
 		f->media_party = (uint8_t)mm->party ^ (uint8_t)p->dir;
 		return 1;
 	}
 	return 0;
 }
 
-static int media_classify(struct engine *e, packet *p, struct flow *f)
-{
-	struct media_match mm;
-	if (!media_match(e, p, f, &mm))
-		return 0;
-	f->app = mm.is_rtcp ? FLOW_APP_RTCP : FLOW_APP_RTP;
-	f->dialog_id = mm.dialog_id;
-	f->media_index = mm.media_index;
-	f->media_epoch = sip_state_media_epoch(e->sip);
-	f->app_probed = 1;
-	if (mm.is_rtcp)
-		e->st.rtcp_flows++;
-	else
-		e->st.rtp_flows++;
-	return 1;
-}
-
 /*
  * Phones reuse their RTP ports call after call, often within the flow
  * timeout: when new expectations were announced since this flow was tied
  * to its dialog, look again, and follow the endpoint to the newer call.
+ * Under call_mu.
  */
-static void media_refresh(struct engine *e, packet *p, struct flow *f)
+static void media_refresh(struct engine_worker *w, packet *p, struct flow *f)
 {
 	struct media_match mm;
-	uint32_t epoch = sip_state_media_epoch(e->sip);
+	uint32_t epoch = sip_state_media_epoch(w->e->sip);
 	uint8_t party = f->media_party;
 	if (f->media_epoch == epoch)
 		return;
 	f->media_epoch = epoch;
 	f->rtp_src_state[0] = f->rtp_src_state[1] = 0; /* the call's SDP changed */
-	if (media_match(e, p, f, &mm) && mm.dialog_id != f->dialog_id) {
+	if (media_match(w, p, f, &mm) && mm.dialog_id != f->dialog_id) {
 		f->dialog_id = mm.dialog_id;
 		f->media_index = mm.media_index;
 		f->app = mm.is_rtcp ? FLOW_APP_RTCP : FLOW_APP_RTP;
@@ -930,7 +1040,71 @@ static void media_refresh(struct engine *e, packet *p, struct flow *f)
 	}
 }
 
-static void handle_udp(struct engine *e, packet *p)
+static void handle_media(struct engine_worker *w, packet *p, struct flow *f)
+{
+	const uint8_t *b = p->payload;
+	int ssrc_changed = 0;
+	uint8_t src_state = 0;
+
+	if (f->dialog_id) {
+		/* One visit to the call state per media packet. */
+		call_lock(w);
+		media_refresh(w, p, f);
+		/* party_dir: 0 = sent by the caller side, 1 = by the callee side. */
+		sip_state_media_packet(w->e->sip, f->dialog_id, f->media_index,
+		                       f->app == FLOW_APP_RTCP, p->dir ^ f->media_party,
+		                       p->payload_len, p->ts);
+		src_state = rtp_source_state(w, p, f);
+		call_unlock(w);
+	}
+	if (f->app == FLOW_APP_RTCP) {
+		w->st.rtcp_pkts++;
+	} else {
+		/* RTP v2 header: V=2, at least 12 bytes. */
+		if (p->payload_len < 12 || (b[0] >> 6) != 2) {
+			w->st.rtp_not_rtp++;
+		} else {
+			uint32_t ssrc = (uint32_t)b[8] << 24 | (uint32_t)b[9] << 16 |
+			                (uint32_t)b[10] << 8 | b[11];
+			if (f->rtp_ssrc[p->dir] && f->rtp_ssrc[p->dir] != ssrc) {
+				f->rtp_ssrc_changes[p->dir]++;
+				w->st.rtp_ssrc_changes++;
+				ssrc_changed = 1;
+			}
+			f->rtp_ssrc[p->dir] = ssrc;
+		}
+		w->st.rtp_pkts++;
+		w->st.rtp_bytes += p->payload_len;
+	}
+	if (f->dialog_id) {
+		detect_media(w, p, f, src_state, ssrc_changed);
+		media_offload(w, p, f, src_state, ssrc_changed);
+	}
+}
+
+static int media_classify(struct engine_worker *w, packet *p, struct flow *f)
+{
+	struct media_match mm;
+	int hit;
+	call_lock(w);
+	hit = media_match(w, p, f, &mm);
+	if (hit)
+		f->media_epoch = sip_state_media_epoch(w->e->sip);
+	call_unlock(w);
+	if (!hit)
+		return 0;
+	f->app = mm.is_rtcp ? FLOW_APP_RTCP : FLOW_APP_RTP;
+	f->dialog_id = mm.dialog_id;
+	f->media_index = mm.media_index;
+	f->app_probed = 1;
+	if (mm.is_rtcp)
+		w->st.rtcp_flows++;
+	else
+		w->st.rtp_flows++;
+	return 1;
+}
+
+static void handle_udp(struct engine_worker *w, packet *p)
 {
 	struct flow *f = p->flow;
 
@@ -938,8 +1112,8 @@ static void handle_udp(struct engine *e, packet *p)
 		if (p->payload_len && sip_probe(p->payload, p->payload_len)) {
 			f->app = FLOW_APP_SIP;
 			f->app_probed = 1;
-			e->st.sip_udp_flows++;
-		} else if (!media_classify(e, p, f) && p->payload_len) {
+			w->st.sip_udp_flows++;
+		} else if (!media_classify(w, p, f) && p->payload_len) {
 			/* Undecided: keep probing later packets (media may be
 			 * announced after its first packets, early media). */
 			f->app = FLOW_APP_UNKNOWN;
@@ -947,11 +1121,11 @@ static void handle_udp(struct engine *e, packet *p)
 	}
 	switch (f->app) {
 	case FLOW_APP_SIP:
-		handle_sip_datagram(e, p);
+		handle_sip_datagram(w, p);
 		break;
 	case FLOW_APP_RTP:
 	case FLOW_APP_RTCP:
-		handle_media(e, p, f);
+		handle_media(w, p, f);
 		break;
 	default:
 		break;
@@ -963,25 +1137,25 @@ static void handle_udp(struct engine *e, packet *p)
 
 static void on_sip_frame_msg(void *ud, struct flow *f, int dir, const char *msg, uint32_t len)
 {
-	struct engine *e = ud;
+	struct engine_worker *w = ud;
 	struct sip_msg m;
-	int r = sip_parse(msg, len, &m, e->hdrs, e->hdr_cap, SIP_PARSE_STREAM);
-	sip_message_parsed(e, f, dir, &m, r, SIP_PARSE_STREAM);
+	int r = sip_parse(msg, len, &m, w->hdrs, w->hdr_cap, SIP_PARSE_STREAM);
+	sip_message_parsed(w, f, dir, &m, r, SIP_PARSE_STREAM);
 }
 
 static void on_sip_frame_anomaly(void *ud, struct flow *f, int dir, unsigned id)
 {
-	struct engine *e = ud;
+	struct engine_worker *w = ud;
 	struct eve_hdr h;
 	struct sip_msg_ctx c;
-	msg_ctx_from(&c, e, f, dir, e->cur);
+	msg_ctx_from(&c, w, f, dir, w->cur);
 	hdr_from_ctx(&h, &c);
-	emit_anomaly(e, &h, id, -1);
+	emit_anomaly(w, &h, id, -1);
 }
 
 static void on_stream_data(void *ud, struct flow *f, int dir, const uint8_t *data, uint32_t len)
 {
-	struct engine *e = ud;
+	struct engine_worker *w = ud;
 	if (f->app == FLOW_APP_NONE || f->app == FLOW_APP_UNKNOWN) {
 		if (!sip_probe(data, len)) {
 			/* Leading CRLF keep-alives may precede the first message. */
@@ -995,17 +1169,17 @@ static void on_stream_data(void *ud, struct flow *f, int dir, const uint8_t *dat
 		}
 		f->app = FLOW_APP_SIP;
 		f->app_probed = 1;
-		e->st.sip_tcp_flows++;
+		w->st.sip_tcp_flows++;
 	}
 	if (f->app == FLOW_APP_SIP)
-		sip_frame_data(e->framer, f, dir, data, len, on_sip_frame_msg, on_sip_frame_anomaly, e);
+		sip_frame_data(w->framer, f, dir, data, len, on_sip_frame_msg, on_sip_frame_anomaly, w);
 }
 
 static void on_stream_gap(void *ud, struct flow *f, int dir, uint32_t gap_len)
 {
-	struct engine *e = ud;
+	struct engine_worker *w = ud;
 	if (f->app == FLOW_APP_SIP)
-		sip_frame_gap(e->framer, f, dir);
+		sip_frame_gap(w->framer, f, dir);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1013,12 +1187,12 @@ static void on_stream_gap(void *ud, struct flow *f, int dir, uint32_t gap_len)
 
 static void on_flow_end(void *ud, struct flow *f, enum flow_end_reason why)
 {
-	struct engine *e = ud;
+	struct engine_worker *w = ud;
 	if (f->bypassed)
-		byp_unlink(e, f);
-	eve_write_flow(&e->eve, f, why, e->now);
-	stream_tcp_flow_free(e->stream, f);
-	sip_frame_flow_free(e->framer, f);
+		byp_unlink(w, f);
+	eve_write_flow(&w->e->eve, f, why, w->now);
+	stream_tcp_flow_free(w->stream, f);
+	sip_frame_flow_free(w->framer, f);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1079,14 +1253,14 @@ void engine_thread_done(void)
 	eve_thread_done();
 }
 
-void engine_defer_start(struct engine *e, struct engine_defer *d)
+void engine_defer_start(struct engine_worker *w, struct engine_defer *d)
 {
-	e->defer = d;
+	w->defer = d;
 }
 
-void engine_defer_stop(struct engine *e)
+void engine_defer_stop(struct engine_worker *w)
 {
-	e->defer = NULL;
+	w->defer = NULL;
 }
 
 static const char *field_str(const void *rec, size_t off)
@@ -1186,15 +1360,16 @@ void engine_defer_write(struct engine *e, struct engine_defer *d)
 }
 
 /* ------------------------------------------------------------------ */
-/* State hooks                                                         */
+/* State hooks (run under call_mu, for e->call_w)                      */
 
 static void on_txn_done(void *ud, const struct sip_txn_rec *t)
 {
 	struct engine *e = ud;
+	struct engine_worker *w = e->call_w;
 	if (!e->eve.enabled[EVE_T_SIP])
 		return;
-	if (e->defer &&
-	    defer_put(e->defer, DEFER_SIP, t, sizeof(*t), txn_strs, SW_ARRAY_SIZE(txn_strs)) == 0)
+	if (w && w->defer &&
+	    defer_put(w->defer, DEFER_SIP, t, sizeof(*t), txn_strs, SW_ARRAY_SIZE(txn_strs)) == 0)
 		return;
 	eve_write_sip(&e->eve, t);
 }
@@ -1202,10 +1377,11 @@ static void on_txn_done(void *ud, const struct sip_txn_rec *t)
 static void on_dialog_done(void *ud, const struct sip_dialog_rec *d)
 {
 	struct engine *e = ud;
+	struct engine_worker *w = e->call_w;
 	if (!e->eve.enabled[EVE_T_CALL])
 		return;
-	if (e->defer &&
-	    defer_put(e->defer, DEFER_CALL, d, sizeof(*d), dlg_strs, SW_ARRAY_SIZE(dlg_strs)) == 0)
+	if (w && w->defer &&
+	    defer_put(w->defer, DEFER_CALL, d, sizeof(*d), dlg_strs, SW_ARRAY_SIZE(dlg_strs)) == 0)
 		return;
 	eve_write_call(&e->eve, d);
 }
@@ -1213,45 +1389,100 @@ static void on_dialog_done(void *ud, const struct sip_dialog_rec *d)
 static void on_state_anomaly(void *ud, const struct sip_msg_ctx *ctx, unsigned id)
 {
 	struct engine *e = ud;
+	struct engine_worker *w = e->call_w ? e->call_w : e->w[0];
 	struct eve_hdr h;
-	if (e->in_msg && e->n_msg_anom < SW_ARRAY_SIZE(e->msg_anom))
-		e->msg_anom[e->n_msg_anom++] = (uint16_t)id;
+	if (w->in_msg && w->n_msg_anom < SW_ARRAY_SIZE(w->msg_anom))
+		w->msg_anom[w->n_msg_anom++] = (uint16_t)id;
 	if (ctx) {
 		hdr_from_ctx(&h, ctx);
 	} else {
 		memset(&h, 0, sizeof(h));
-		h.ts = e->now;
+		h.ts = w->now;
 		h.tx_id = -1;
 		h.app_proto = "sip";
 	}
-	emit_anomaly(e, &h, id, -1);
+	emit_anomaly(w, &h, id, -1);
 }
 
 /* ------------------------------------------------------------------ */
 /* Timers and stats                                                    */
 
-static void write_stats(struct engine *e)
+static void add_u64s(uint64_t *dst, const uint64_t *src, size_t n)
 {
-	struct eve_stats_src s = {
-		.now = e->now,
-		.uptime = e->started ? (e->now - e->first_ts) / SW_USEC_PER_SEC : 0,
-		.st = &e->st,
-		.flow = e->ft ? flow_table_stats(e->ft) : &e->flow_final,
-		.defrag = defrag_get_stats(e->df),
-		.stream = stream_get_stats(e->stream),
-		.sip = e->sip ? sip_state_get_stats(e->sip) : &e->sip_final,
-		.detect = e->de ? detect_engine_stats(e->de) : NULL,
-		.rules_loaded = e->rules_loaded,
-		.rules_inactive = e->rules_inactive,
-		.pcre_limit_hits = e->de ? detect_payload_pcre_limit_hits(&e->dt) : 0,
-		.recursion_limit_hits = e->de ? detect_payload_recursion_limit_hits(&e->dt) : 0,
-		.eve = &e->eve,
-		.shard = e->shard,
-	};
+	for (size_t i = 0; i < n; i++)
+		dst[i] += src[i];
+}
+#define ADD_STATS(dst, src) add_u64s((uint64_t *)(dst), (const uint64_t *)(src), \
+                                     sizeof(*(dst)) / sizeof(uint64_t))
+#define MAX_OF(a, b) ((a) > (b) ? (a) : (b))
+#define MIN_OF(a, b) ((a) < (b) ? (a) : (b))
+
+/*
+ * One stats record: the workers' counters added up (held: the worker the
+ * caller holds, or NULL; the others are taken one at a time, never two at
+ * once), the call state's and the rules' under their locks.
+ */
+static void write_stats(struct engine *e, struct engine_worker *held, sw_time now)
+{
+	struct sw_stats st;
+	struct flow_stats fl;
+	struct defrag_stats df;
+	struct stream_stats sm;
+	struct sip_state_stats sip;
+	struct detect_stats det;
+	int have_det;
+	sw_time first;
+	struct eve_stats_src s;
+
+	memset(&st, 0, sizeof(st));
+	memset(&fl, 0, sizeof(fl));
+	memset(&df, 0, sizeof(df));
+	memset(&sm, 0, sizeof(sm));
+	for (unsigned i = 0; i < e->n_w; i++) {
+		struct engine_worker *w = e->w[i];
+		uint64_t max_pkt = st.max_pkt_size, csum_off = st.csum_validation_disabled;
+		if (w != held)
+			pthread_mutex_lock(&w->mu);
+		ADD_STATS(&st, &w->st);
+		ADD_STATS(&fl, w->ft ? flow_table_stats(w->ft) : &w->flow_final);
+		ADD_STATS(&df, defrag_get_stats(w->df));
+		ADD_STATS(&sm, stream_get_stats(w->stream));
+		/* Peaks (max_active flows, max_trackers_seen) are added up:
+		 * the sum bounds the engine's. */
+		st.max_pkt_size = MAX_OF(max_pkt, w->st.max_pkt_size);
+		st.csum_validation_disabled = csum_off | w->st.csum_validation_disabled;
+		if (w != held)
+			pthread_mutex_unlock(&w->mu);
+	}
+	pthread_mutex_lock(&e->call_mu);
+	sip = e->sip ? *sip_state_get_stats(e->sip) : e->sip_final;
+	first = e->first_ts;
+	pthread_mutex_unlock(&e->call_mu);
+
+	memset(&s, 0, sizeof(s));
+	pthread_mutex_lock(&e->det_mu);
+	have_det = e->de != NULL;
+	if (have_det) {
+		det = *detect_engine_stats(e->de);
+		s.pcre_limit_hits = detect_payload_pcre_limit_hits(&e->dt);
+		s.recursion_limit_hits = detect_payload_recursion_limit_hits(&e->dt);
+	}
+	s.rules_loaded = e->rules_loaded;
+	s.rules_inactive = e->rules_inactive;
+	pthread_mutex_unlock(&e->det_mu);
+
+	s.now = now;
+	s.uptime = first && now > first ? (now - first) / SW_USEC_PER_SEC : 0;
+	s.st = &st;
+	s.flow = &fl;
+	s.defrag = &df;
+	s.stream = &sm;
+	s.sip = &sip;
+	s.detect = have_det ? &det : NULL;
+	s.eve = &e->eve;
+	s.shard = e->shard;
 	eve_write_stats(&e->eve, &s);
 }
-
-static void byp_check(struct engine *e);
 
 /*
  * Timers. What expires in age order (flows, fragments, transactions,
@@ -1261,52 +1492,96 @@ static void byp_check(struct engine *e);
  * burst that would stall the packets queued behind it (inline, a burst
  * longer than the socket buffer holds fails open). The rest (held
  * anomalies, offloaded flows, blocks, registrations) runs once a second.
+ *
+ * Each worker runs its own tables' timers on its own packet time; the
+ * shared ones (call state, blocks) run on the engine's clock, the latest
+ * time any worker brought, by whichever worker moves it past a step.
  */
 #define TIMER_FINE (SW_USEC_PER_SEC / 100)
 
-static void run_fine_timers(struct engine *e)
+static void shared_timers(struct engine_worker *w, sw_time ts)
 {
-	flow_timeout_sweep(e->ft, e->now);
-	defrag_timeout(e->df, e->now);
-	sip_state_tick(e->sip, e->now);
+	struct engine *e = w->e;
+	if (ts < __atomic_load_n(&e->sh_next_due, __ATOMIC_RELAXED))
+		return;
+	call_lock(w);
+	if (ts > e->sh_now)
+		e->sh_now = ts;
+	if (e->sh_now >= e->sh_next_tick) {
+		sip_state_tick(e->sip, e->sh_now);
+		pthread_mutex_lock(&e->det_mu);
+		block_expire(e->blocks, e->sh_now, on_unblock, e);
+		__atomic_store_n(&e->blocks_active, block_table_stats(e->blocks)->active,
+		                 __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&e->det_mu);
+		e->sh_next_tick = e->sh_now + SW_USEC_PER_SEC;
+		e->sh_next_fine = e->sh_now + TIMER_FINE;
+	} else if (e->sh_now >= e->sh_next_fine) {
+		sip_state_tick(e->sip, e->sh_now);
+		e->sh_next_fine = e->sh_now + TIMER_FINE;
+	}
+	__atomic_store_n(&e->sh_next_due, MIN_OF(e->sh_next_fine, e->sh_next_tick),
+	                 __ATOMIC_RELAXED);
+	call_unlock(w);
 }
 
-static void run_timers(struct engine *e)
+/* The engine's clock starts with the first packet any worker sees. */
+static void shared_start(struct engine_worker *w, sw_time ts)
 {
-	anomaly_flush_held(e, 0);
-	byp_check(e);
-	run_fine_timers(e);
-	block_expire(e->blocks, e->now, on_unblock, e);
+	struct engine *e = w->e;
+	if (__atomic_load_n(&e->sh_started, __ATOMIC_ACQUIRE))
+		return;
+	call_lock(w);
+	if (!e->sh_started) {
+		uint64_t interval = e->cfg->outputs.stats.interval;
+		e->first_ts = e->sh_now = ts;
+		e->sh_next_tick = ts + SW_USEC_PER_SEC;
+		e->sh_next_fine = ts + TIMER_FINE;
+		if (!e->inline_mode)
+			e->next_stats = interval ? ts + interval * SW_USEC_PER_SEC : 0;
+		__atomic_store_n(&e->sh_next_due, ts + TIMER_FINE, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->sh_started, 1, __ATOMIC_RELEASE);
+	}
+	call_unlock(w);
 }
 
-static void advance_time(struct engine *e, sw_time ts)
+static void advance_time(struct engine_worker *w, sw_time ts)
 {
+	struct engine *e = w->e;
 	uint64_t interval = e->cfg->outputs.stats.interval;
 
-	if (!e->started) {
-		e->started = 1;
-		e->first_ts = e->now = ts;
-		e->next_tick = ts + SW_USEC_PER_SEC;
-		e->next_fine = ts + TIMER_FINE;
-		e->next_stats = interval ? ts + interval * SW_USEC_PER_SEC : 0;
+	if (!w->started) {
+		w->started = 1;
+		w->now = ts;
+		w->next_tick = ts + SW_USEC_PER_SEC;
+		w->next_fine = ts + TIMER_FINE;
+		shared_start(w, ts);
 		return;
 	}
-	if (ts <= e->now)
+	if (ts <= w->now)
 		return;
-	e->now = ts;
-	if (e->now >= e->next_tick) {
-		e->cur = NULL;
-		run_timers(e);
-		e->next_tick = e->now + SW_USEC_PER_SEC;
-		e->next_fine = e->now + TIMER_FINE;
-	} else if (e->now >= e->next_fine) {
-		e->cur = NULL;
-		run_fine_timers(e);
-		e->next_fine = e->now + TIMER_FINE;
+	w->now = ts;
+	if (w->now >= w->next_tick) {
+		w->cur = NULL;
+		anomaly_flush_held(e, w->now, 0);
+		byp_check(w);
+		flow_timeout_sweep(w->ft, w->now);
+		defrag_timeout(w->df, w->now);
+		shared_timers(w, w->now);
+		w->next_tick = w->now + SW_USEC_PER_SEC;
+		w->next_fine = w->now + TIMER_FINE;
+	} else if (w->now >= w->next_fine) {
+		w->cur = NULL;
+		flow_timeout_sweep(w->ft, w->now);
+		defrag_timeout(w->df, w->now);
+		shared_timers(w, w->now);
+		w->next_fine = w->now + TIMER_FINE;
 	}
-	if (interval && e->now >= e->next_stats) {
-		write_stats(e);
-		while (e->next_stats <= e->now)
+	/* Offline, stats follow packet time; inline the main thread writes
+	 * them (engine_stats_tick()), as it must add up every worker. */
+	if (!e->inline_mode && interval && w->now >= e->next_stats) {
+		write_stats(e, w, w->now);
+		while (e->next_stats <= w->now)
 			e->next_stats += interval * SW_USEC_PER_SEC;
 	}
 }
@@ -1333,24 +1608,25 @@ static int is_csum_anomaly(unsigned id)
  * were bad, validation stops for the rest of the run (stats say so).
  * With validation off, checksum anomalies and flags are removed.
  */
-static void checksum_policy(struct engine *e, packet *p)
+static void checksum_policy(struct engine_worker *w, packet *p)
 {
 	int bad = (p->flags & (PKT_IPV4_CSUM_BAD | PKT_L4_CSUM_BAD)) != 0;
+	uint8_t mode = w->e->csum_mode;
 	unsigned i, k;
 
-	if (e->csum_mode == CSUM_AUTO && !e->csum_off && e->csum_seen < CSUM_AUTO_SAMPLE &&
+	if (mode == CSUM_AUTO && !w->csum_off && w->csum_seen < CSUM_AUTO_SAMPLE &&
 	    p->ip_v && !(p->flags & (PKT_L4_CSUM_UNKNOWN | PKT_INVALID))) {
-		e->csum_seen++;
-		e->csum_bad += (uint32_t)bad;
-		if (e->csum_seen >= CSUM_AUTO_MIN && (uint64_t)e->csum_bad * 10 > e->csum_seen) {
-			e->csum_off = 1;
-			e->st.csum_validation_disabled = 1;
+		w->csum_seen++;
+		w->csum_bad += (uint32_t)bad;
+		if (w->csum_seen >= CSUM_AUTO_MIN && (uint64_t)w->csum_bad * 10 > w->csum_seen) {
+			w->csum_off = 1;
+			w->st.csum_validation_disabled = 1;
 			log_info("%u of the first %u packets have bad checksums (offload?): checksum "
 			         "validation off (decoder.checksum-validation: auto)",
-			         e->csum_bad, e->csum_seen);
+			         w->csum_bad, w->csum_seen);
 		}
 	}
-	if (e->csum_mode != CSUM_NO && !e->csum_off)
+	if (mode != CSUM_NO && !w->csum_off)
 		return;
 	p->flags &= ~(PKT_IPV4_CSUM_BAD | PKT_L4_CSUM_BAD);
 	for (i = 0, k = 0; i < p->anom_n; i++)
@@ -1359,90 +1635,96 @@ static void checksum_policy(struct engine *e, packet *p)
 	p->anom_n = (uint8_t)k;
 }
 
-static void count_decoded(struct engine *e, const packet *p)
+static void count_decoded(struct engine_worker *w, const packet *p)
 {
 	switch (p->linktype) {
 	case SW_DLT_EN10MB:
-		e->st.ethernet++;
+		w->st.ethernet++;
 		break;
 	case SW_DLT_LINUX_SLL:
-		e->st.sll++;
+		w->st.sll++;
 		break;
 	case SW_DLT_LINUX_SLL2:
-		e->st.sll2++;
+		w->st.sll2++;
 		break;
 	case SW_DLT_NULL:
 	case SW_DLT_LOOP:
-		e->st.null++;
+		w->st.null++;
 		break;
 	default:
-		e->st.raw++;
+		w->st.raw++;
 		break;
 	}
 	if (p->vlan_n == 1)
-		e->st.vlan++;
+		w->st.vlan++;
 	else if (p->vlan_n > 1)
-		e->st.vlan_qinq++;
+		w->st.vlan_qinq++;
 }
 
-static void process_ip(struct engine *e, packet *p)
+static void process_ip(struct engine_worker *w, packet *p)
 {
+	struct engine *e = w->e;
 	struct flow *f;
+	int blocked = 0;
 
 	if (p->ip_v == 4)
-		e->st.ipv4++;
+		w->st.ipv4++;
 	else if (p->ip_v == 6)
-		e->st.ipv6++;
+		w->st.ipv6++;
 	if (p->flags & PKT_IPV4_CSUM_BAD)
-		e->st.csum_bad_ip++;
+		w->st.csum_bad_ip++;
 	if (p->flags & PKT_L4_CSUM_BAD)
-		e->st.csum_bad_l4++;
+		w->st.csum_bad_l4++;
 
 	switch (p->proto) {
 	case IPPROTO_UDP:
-		e->st.udp++;
+		w->st.udp++;
 		break;
 	case IPPROTO_TCP:
-		e->st.tcp++;
+		w->st.tcp++;
 		break;
 	case IPPROTO_ICMP:
-		e->st.icmpv4++;
+		w->st.icmpv4++;
 		break;
 	case IPPROTO_ICMPV6:
-		e->st.icmpv6++;
+		w->st.icmpv6++;
 		break;
 	default:
-		e->st.other_proto++;
+		w->st.other_proto++;
 		break;
 	}
 	if (p->flags & PKT_INVALID)
 		return;
-	f = flow_handle_packet(e->ft, p);
+	f = flow_handle_packet(w->ft, p);
 	if (!f)
 		return;
 	/* A blocked source: counted in its flow, then dropped before any
 	 * inspection (it never reaches the protected side, so it must not
-	 * change the call state either). */
-	if (block_lookup(e->blocks, &p->src, p->ts)) {
-		e->verdict_drop = 1;
+	 * change the call state either). No block anywhere: no lock. */
+	if (__atomic_load_n(&e->blocks_active, __ATOMIC_RELAXED)) {
+		engine_lock(w, &e->det_mu);
+		blocked = block_lookup(e->blocks, &p->src, p->ts) != NULL;
+		pthread_mutex_unlock(&e->det_mu);
+	}
+	if (blocked) {
+		w->verdict_drop = 1;
 		/* One drop record per flow (a flood from a blocked source must not
 		 * become a flood of records): the rest are counted, in stats and
 		 * in the unblock record. */
 		if (!f->block_logged) {
 			f->block_logged = 1;
-			verdict_log(e, p, "blocked");
+			verdict_log(w, p, "blocked");
 		} else {
-			e->st.drops++;
+			w->st.drops++;
 		}
 		return;
 	}
 	if (p->proto == IPPROTO_UDP)
-		handle_udp(e, p);
+		handle_udp(w, p);
 	else if (p->proto == IPPROTO_TCP)
-		stream_tcp_packet(e->stream, p, on_stream_data, on_stream_gap, e);
-	if (e->de)
-		detect_packet(e, p);
-	verdict_log(e, p, "rules");
+		stream_tcp_packet(w->stream, p, on_stream_data, on_stream_gap, w);
+	detect_packet(w, p);
+	verdict_log(w, p, "rules");
 }
 
 /*
@@ -1451,63 +1733,75 @@ static void process_ip(struct engine *e, packet *p)
  * table is not one: the least recently seen flow makes room and the packet
  * is inspected; evictions are counted and reported as anomalies.)
  */
-static uint64_t overload_mark(const struct engine *e)
+static uint64_t overload_mark(const struct engine_worker *w)
 {
-	return defrag_get_stats(e->df)->memcap_hits + stream_get_stats(e->stream)->memcap_hits;
+	return defrag_get_stats(w->df)->memcap_hits + stream_get_stats(w->stream)->memcap_hits;
 }
 
 /*
- * Writes the overload anomaly at most once a second, with the packets
- * counted since the last one (a flood must not become a flood of records).
+ * Writes the overload anomaly at most once a second (for the engine, not
+ * per worker), with the packets counted since the last one (a flood must
+ * not become a flood of records).
  */
-static void overload_log(struct engine *e, unsigned id, const packet *p, uint64_t n)
+static void overload_log(struct engine_worker *w, unsigned id, const packet *p, uint64_t n)
 {
+	struct engine *e = w->e;
 	struct eve_hdr h;
+	uint64_t count;
+	pthread_mutex_lock(&e->anom_mu);
 	e->overload_unlogged += n;
-	if (e->overload_logged && e->now < e->overload_logged + SW_USEC_PER_SEC)
+	if (e->overload_logged && w->now < e->overload_logged + SW_USEC_PER_SEC) {
+		pthread_mutex_unlock(&e->anom_mu);
 		return;
-	e->overload_logged = e->now;
+	}
+	e->overload_logged = w->now;
+	count = e->overload_unlogged;
+	e->overload_unlogged = 0;
+	pthread_mutex_unlock(&e->anom_mu);
 	memset(&h, 0, sizeof(h));
 	if (p)
 		hdr_from_packet(&h, p);
 	else {
-		h.ts = e->now;
+		h.ts = w->now;
 		h.tx_id = -1;
 	}
-	emit_anomaly_count(e, &h, id, e->overload_unlogged);
-	e->overload_unlogged = 0;
+	emit_anomaly_count(w, &h, id, count);
 }
 
-static int engine_packet_inner(struct engine *e, packet *p);
+static int engine_packet_inner(struct engine_worker *w, packet *p);
 
 int engine_packet(struct engine *e, packet *p)
 {
-	return engine_packet_prepared(e, p, NULL);
+	return engine_packet_prepared(e->w[0], p, NULL);
 }
 
-int engine_packet_prepared(struct engine *e, packet *p, const struct engine_prep *pp)
+int engine_packet_prepared(struct engine_worker *w, packet *p, const struct engine_prep *pp)
 {
-	uint64_t mark = e->inline_mode ? overload_mark(e) : 0;
+	struct engine *e = w->e;
+	uint64_t mark = e->inline_mode ? overload_mark(w) : 0;
 	int v;
-	e->prep = pp;
-	v = engine_packet_inner(e, p);
-	e->prep = NULL;
-	if (e->inline_mode && overload_mark(e) != mark && !(v & ENGINE_DROP)) {
+	w->prep = pp;
+	v = engine_packet_inner(w, p);
+	w->prep = NULL;
+	if (e->inline_mode && overload_mark(w) != mark && !(v & ENGINE_DROP)) {
 		/* Something was left uninspected for lack of memory. */
 		if (e->overload_drop) {
 			/* No drop record per packet (overload comes with floods):
 			 * the anomaly, once a second, carries the count. */
-			e->st.overload_drop++;
-			e->st.drops++;
+			w->st.overload_drop++;
+			w->st.drops++;
 			v = ENGINE_DROP;
-			overload_log(e, ANOM_IPS_FAIL_CLOSED, p, 1);
+			overload_log(w, ANOM_IPS_FAIL_CLOSED, p, 1);
 		} else {
-			e->st.overload_pass++;
-			overload_log(e, ANOM_IPS_FAIL_OPEN, p, 1);
+			w->st.overload_pass++;
+			overload_log(w, ANOM_IPS_FAIL_OPEN, p, 1);
 		}
 	}
 	if (v == ENGINE_BYPASS)
-		e->st.bypassed_pkts++;
+		w->st.bypassed_pkts++;
+	/* A call ended (on any worker): offloaded media here may go with it. */
+	if (w->n_byp)
+		byp_check_ended(w);
 	return v;
 }
 
@@ -1524,80 +1818,117 @@ void engine_set_queue(struct engine *e, unsigned queue)
 	e->shard = (int)queue;
 }
 
-void engine_tick(struct engine *e, sw_time now)
+unsigned engine_n_workers(const struct engine *e)
 {
-	if (e->started)
-		advance_time(e, now);
+	return e->n_w;
 }
 
-void engine_capture_counts(struct engine *e, const struct engine_capture_counts *add)
+struct engine_worker *engine_worker(struct engine *e, unsigned i)
 {
-	e->st.capture.packets += add->packets;
-	e->st.capture.missed += add->missed;
-	e->st.capture.enobufs += add->enobufs;
-	e->st.capture.verdict_errors += add->verdict_errors;
-	e->st.capture.gso += add->gso;
-	e->st.capture.truncated += add->truncated;
-	e->st.capture.kernel_queue_dropped += add->kernel_queue_dropped;
-	e->st.capture.kernel_user_dropped += add->kernel_user_dropped;
-	e->st.capture.engine_waits += add->engine_waits;
-	e->st.capture.engine_wait_usec += add->engine_wait_usec;
-	e->st.capture.engine_busy_usec += add->engine_busy_usec;
+	return i < e->n_w ? e->w[i] : NULL;
+}
+
+void engine_worker_lock(struct engine_worker *w)
+{
+	pthread_mutex_lock(&w->mu);
+}
+
+void engine_worker_unlock(struct engine_worker *w)
+{
+	pthread_mutex_unlock(&w->mu);
+}
+
+void engine_worker_tick(struct engine_worker *w, sw_time now)
+{
+	if (w->started)
+		advance_time(w, now);
+	else
+		/* An idle worker still moves the shared timers on. */
+		shared_timers(w, now);
+	if (w->n_byp)
+		byp_check_ended(w);
+}
+
+void engine_stats_tick(struct engine *e, sw_time now)
+{
+	uint64_t interval = e->cfg->outputs.stats.interval;
+	if (!interval || !__atomic_load_n(&e->sh_started, __ATOMIC_ACQUIRE))
+		return;
+	if (!e->next_stats)
+		e->next_stats = now + interval * SW_USEC_PER_SEC;
+	if (now < e->next_stats)
+		return;
+	write_stats(e, NULL, now);
+	while (e->next_stats <= now)
+		e->next_stats += interval * SW_USEC_PER_SEC;
+}
+
+void engine_capture_counts(struct engine_worker *w, const struct engine_capture_counts *add)
+{
+	struct sw_stats *st = &w->st;
+	st->capture.packets += add->packets;
+	st->capture.missed += add->missed;
+	st->capture.enobufs += add->enobufs;
+	st->capture.verdict_errors += add->verdict_errors;
+	st->capture.gso += add->gso;
+	st->capture.truncated += add->truncated;
+	st->capture.kernel_queue_dropped += add->kernel_queue_dropped;
+	st->capture.kernel_user_dropped += add->kernel_user_dropped;
 	if (add->kernel_queue_dropped)
-		overload_log(e, ANOM_CAPTURE_LOST, NULL, add->kernel_queue_dropped);
+		overload_log(w, ANOM_CAPTURE_LOST, NULL, add->kernel_queue_dropped);
 	/* ENOBUFS only says that something was lost; the id gaps say how much. */
 	if (add->missed)
-		overload_log(e, e->overload_drop ? ANOM_CAPTURE_LOST : ANOM_CAPTURE_FAIL_OPEN, NULL,
+		overload_log(w, w->e->overload_drop ? ANOM_CAPTURE_LOST : ANOM_CAPTURE_FAIL_OPEN, NULL,
 		             add->missed);
 }
 
-static int engine_packet_inner(struct engine *e, packet *p)
+static int engine_packet_inner(struct engine_worker *w, packet *p)
 {
-	e->verdict_drop = 0;
-	e->verdict_bypass = 0;
-	e->st.pkts++;
-	e->st.bytes += p->wirelen;
-	if (p->wirelen > e->st.max_pkt_size)
-		e->st.max_pkt_size = p->wirelen;
-	advance_time(e, p->ts);
-	e->cur = p;
+	w->verdict_drop = 0;
+	w->verdict_bypass = 0;
+	w->st.pkts++;
+	w->st.bytes += p->wirelen;
+	if (p->wirelen > w->st.max_pkt_size)
+		w->st.max_pkt_size = p->wirelen;
+	advance_time(w, p->ts);
+	w->cur = p;
 
 	/* Decoded already when engine_prepare() prepared this packet. */
-	if ((e->prep && e->prep->pkt == p ? e->prep->decode_rc : decode_packet(p)) != 0) {
+	if ((w->prep && w->prep->pkt == p ? w->prep->decode_rc : decode_packet(p)) != 0) {
 		/* Non-IP frames (ARP, LLDP...) are not errors; broken ones are. */
 		if (p->anom_n || (p->flags & PKT_INVALID))
-			e->st.invalid++;
+			w->st.invalid++;
 		else
-			e->st.non_ip++;
-		flush_packet_anomalies(e, p);
-		e->cur = NULL;
+			w->st.non_ip++;
+		flush_packet_anomalies(w, p);
+		w->cur = NULL;
 		return 0;
 	}
-	count_decoded(e, p);
-	checksum_policy(e, p);
+	count_decoded(w, p);
+	checksum_policy(w, p);
 	if (p->flags & PKT_IS_FRAGMENT) {
 		packet whole;
 		int r;
 		if (p->ip_v == 4)
-			e->st.ipv4_frags++;
+			w->st.ipv4_frags++;
 		else
-			e->st.ipv6_frags++;
+			w->st.ipv6_frags++;
 		memset(&whole, 0, sizeof(whole));
-		r = defrag_packet(e->df, p, &whole);
-		flush_packet_anomalies(e, p);
+		r = defrag_packet(w->df, p, &whole);
+		flush_packet_anomalies(w, p);
 		if (r == 1) {
-			e->cur = &whole;
-			checksum_policy(e, &whole);
-			process_ip(e, &whole);
-			flush_packet_anomalies(e, &whole);
+			w->cur = &whole;
+			checksum_policy(w, &whole);
+			process_ip(w, &whole);
+			flush_packet_anomalies(w, &whole);
 		}
-		e->cur = NULL;
-		return e->verdict_drop ? ENGINE_DROP : e->verdict_bypass ? ENGINE_BYPASS : 0;
+		w->cur = NULL;
+		return w->verdict_drop ? ENGINE_DROP : w->verdict_bypass ? ENGINE_BYPASS : 0;
 	}
-	process_ip(e, p);
-	flush_packet_anomalies(e, p);
-	e->cur = NULL;
-	return e->verdict_drop ? ENGINE_DROP : e->verdict_bypass ? ENGINE_BYPASS : 0;
+	process_ip(w, p);
+	flush_packet_anomalies(w, p);
+	w->cur = NULL;
+	return w->verdict_drop ? ENGINE_DROP : w->verdict_bypass ? ENGINE_BYPASS : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1613,8 +1944,82 @@ int engine_reopen_logs(struct engine *e)
 	return e->cfg->outputs.eve.enabled ? eve_reopen(&e->eve) : 0;
 }
 
+/* A limit of the whole engine shared out between n workers (at least 1
+ * each; 0, "the module's default", stays 0). */
+static uint64_t share_of(uint64_t total, unsigned n)
+{
+	if (!total || n <= 1)
+		return total;
+	return (total + n - 1) / n;
+}
+
+static void worker_destroy(struct engine_worker *w)
+{
+	if (!w)
+		return;
+	flow_table_destroy(w->ft);
+	defrag_destroy(w->df);
+	stream_destroy(w->stream);
+	sip_frame_destroy(w->framer);
+	free(w->hdrs);
+	free(w->byp);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
+
+static struct engine_worker *worker_create(struct engine *e, unsigned index, unsigned n)
+{
+	const struct sw_config *cfg = e->cfg;
+	struct engine_worker *w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->e = e;
+	w->index = index;
+	pthread_mutex_init(&w->mu, NULL);
+
+	struct flow_cfg fc = {
+		.max_flows = (uint32_t)share_of(cfg->flow.max_flows, n),
+		.hash_size = (uint32_t)share_of(cfg->flow.hash_size, n),
+		.timeout_udp = cfg->flow.timeouts.udp,
+		.timeout_tcp = cfg->flow.timeouts.tcp,
+		.timeout_tcp_closed = cfg->flow.timeouts.tcp_closed,
+		.timeout_other = cfg->flow.timeouts.other,
+	};
+	w->ft = flow_table_create(&fc, on_flow_end, w);
+
+	struct defrag_cfg dc = {
+		.max_trackers = (uint32_t)share_of(cfg->defrag.max_trackers, n),
+		.max_bytes = (uint32_t)share_of(cfg->defrag.memcap, n),
+		.timeout = cfg->defrag.timeout,
+		.max_frags_per_tracker = cfg->defrag.max_frags,
+	};
+	w->df = defrag_create(&dc);
+
+	struct stream_cfg sc = {
+		.max_sessions = fc.max_flows,
+		.max_ooo_bytes_per_dir = (uint32_t)cfg->stream.max_ooo_bytes,
+		.memcap = share_of(cfg->stream.memcap, n),
+		.max_ooo_segments = cfg->stream.max_ooo_segments,
+	};
+	w->stream = stream_create(&sc);
+
+	struct sip_frame_cfg fr = {
+		.max_msg = cfg->sip.max_message_size,
+		.max_buffered_per_flow = (uint32_t)cfg->sip.max_buffered_per_flow,
+	};
+	w->framer = sip_frame_create(&fr);
+
+	w->hdr_cap = cfg->sip.max_headers;
+	w->hdrs = calloc(w->hdr_cap, sizeof(*w->hdrs));
+	if (!w->ft || !w->df || !w->stream || !w->framer || !w->hdrs) {
+		worker_destroy(w);
+		return NULL;
+	}
+	return w;
+}
+
 struct engine *engine_create(const struct sw_config *cfg, const char *logdir, unsigned flags,
-                             char *err, size_t cap)
+                             unsigned n_workers, char *err, size_t cap)
 {
 	struct engine *e = calloc(1, sizeof(*e));
 	char path[4096];
@@ -1625,6 +2030,9 @@ struct engine *engine_create(const struct sw_config *cfg, const char *logdir, un
 	}
 	e->cfg = cfg;
 	e->shard = -1;
+	pthread_mutex_init(&e->call_mu, NULL);
+	pthread_mutex_init(&e->det_mu, NULL);
+	pthread_mutex_init(&e->anom_mu, NULL);
 	if (cfg->decoder.checksum_validation && strcmp(cfg->decoder.checksum_validation, "yes") == 0)
 		e->csum_mode = CSUM_YES;
 	else if (cfg->decoder.checksum_validation &&
@@ -1644,37 +2052,20 @@ struct engine *engine_create(const struct sw_config *cfg, const char *logdir, un
 		}
 	}
 
-	struct flow_cfg fc = {
-		.max_flows = cfg->flow.max_flows,
-		.hash_size = cfg->flow.hash_size,
-		.timeout_udp = cfg->flow.timeouts.udp,
-		.timeout_tcp = cfg->flow.timeouts.tcp,
-		.timeout_tcp_closed = cfg->flow.timeouts.tcp_closed,
-		.timeout_other = cfg->flow.timeouts.other,
-	};
-	e->ft = flow_table_create(&fc, on_flow_end, e);
-
-	struct defrag_cfg dc = {
-		.max_trackers = cfg->defrag.max_trackers,
-		.max_bytes = (uint32_t)cfg->defrag.memcap,
-		.timeout = cfg->defrag.timeout,
-		.max_frags_per_tracker = cfg->defrag.max_frags,
-	};
-	e->df = defrag_create(&dc);
-
-	struct stream_cfg sc = {
-		.max_sessions = cfg->flow.max_flows,
-		.max_ooo_bytes_per_dir = (uint32_t)cfg->stream.max_ooo_bytes,
-		.memcap = cfg->stream.memcap,
-		.max_ooo_segments = cfg->stream.max_ooo_segments,
-	};
-	e->stream = stream_create(&sc);
-
-	struct sip_frame_cfg fr = {
-		.max_msg = cfg->sip.max_message_size,
-		.max_buffered_per_flow = (uint32_t)cfg->sip.max_buffered_per_flow,
-	};
-	e->framer = sip_frame_create(&fr);
+	if (!n_workers)
+		n_workers = 1;
+	e->w = calloc(n_workers, sizeof(*e->w));
+	if (!e->w) {
+		snprintf(err, cap, "out of memory");
+		goto fail;
+	}
+	for (; e->n_w < n_workers; e->n_w++) {
+		e->w[e->n_w] = worker_create(e, e->n_w, n_workers);
+		if (!e->w[e->n_w]) {
+			snprintf(err, cap, "out of memory creating tables (check the configured limits)");
+			goto fail;
+		}
+	}
 
 	struct sip_state_cfg ss = {
 		.max_txns = cfg->sip.max_transactions,
@@ -1693,14 +2084,10 @@ struct engine *engine_create(const struct sw_config *cfg, const char *logdir, un
 		.anomaly = on_state_anomaly,
 	};
 	e->sip = sip_state_create(&ss, &hooks, e);
-
-	e->hdr_cap = cfg->sip.max_headers;
-	e->hdrs = calloc(e->hdr_cap, sizeof(*e->hdrs));
 	e->blocks = block_table_create(cfg->detect.max_blocks);
 	e->xbits = xbits_table_create(cfg->detect.max_xbits);
 
-	if (!e->ft || !e->df || !e->stream || !e->framer || !e->sip || !e->hdrs || !e->blocks ||
-	    !e->xbits) {
+	if (!e->sip || !e->blocks || !e->xbits) {
 		snprintf(err, cap, "out of memory creating tables (check the configured limits)");
 		goto fail;
 	}
@@ -1725,21 +2112,31 @@ int engine_load_rules(struct engine *e, const char *const *paths, unsigned n, FI
 	return 0;
 }
 
-unsigned engine_rule_count(const struct engine *e)
+unsigned engine_rule_count(struct engine *e)
 {
-	return e->rules_loaded;
+	unsigned n;
+	pthread_mutex_lock(&e->det_mu);
+	n = e->rules_loaded;
+	pthread_mutex_unlock(&e->det_mu);
+	return n;
 }
 
 int engine_set_rules(struct engine *e, struct detect_engine *de)
 {
-	if (!e->dt.payload && detect_thread_init(&e->dt) != 0)
-		return -1;
-	e->dt.xbits = e->xbits;
-	detect_engine_free(e->de);
-	e->de = detect_engine_ref(de);
-	e->rules_loaded = detect_engine_rule_count(de);
-	e->rules_inactive = detect_engine_inactive_count(de);
-	return 0;
+	int rc = 0;
+	pthread_mutex_lock(&e->det_mu);
+	if (!e->dt.payload && detect_thread_init(&e->dt) != 0) {
+		rc = -1;
+	} else {
+		e->dt.xbits = e->xbits;
+		detect_engine_free(e->de);
+		e->de = detect_engine_ref(de);
+		e->rules_loaded = detect_engine_rule_count(de);
+		e->rules_inactive = detect_engine_inactive_count(de);
+		__atomic_store_n(&e->has_rules, 1, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&e->det_mu);
+	return rc;
 }
 
 void engine_set_pcap_filename(struct engine *e, const char *name)
@@ -1747,24 +2144,32 @@ void engine_set_pcap_filename(struct engine *e, const char *name)
 	e->eve.pcap_filename = name;
 }
 
+/* Called with no worker running. */
 void engine_finish(struct engine *e)
 {
+	struct engine_worker *w0 = e->w[0];
 	if (e->finishing)
 		return;
 	e->finishing = 1;
-	e->cur = NULL;
 	/* Order matters: open transactions and dialogs first (they may
 	 * reference flows), then the flows, then the last stats. */
 	/* The last stats show the tables as the capture left them. */
+	call_lock(w0);
+	w0->cur = NULL;
 	e->sip_final = *sip_state_get_stats(e->sip);
 	sip_state_finish(e->sip);
 	sip_state_destroy(e->sip);
 	e->sip = NULL;
-	e->flow_final = *flow_table_stats(e->ft);
-	flow_table_destroy(e->ft);
-	e->ft = NULL;
-	anomaly_flush_held(e, 1);
-	write_stats(e);
+	call_unlock(w0);
+	for (unsigned i = 0; i < e->n_w; i++) {
+		struct engine_worker *w = e->w[i];
+		w->cur = NULL;
+		w->flow_final = *flow_table_stats(w->ft);
+		flow_table_destroy(w->ft);
+		w->ft = NULL;
+	}
+	anomaly_flush_held(e, e->sh_now, 1);
+	write_stats(e, NULL, e->sh_now);
 	eve_flush(&e->eve);
 }
 
@@ -1773,17 +2178,17 @@ void engine_destroy(struct engine *e)
 	if (!e)
 		return;
 	sip_state_destroy(e->sip);
-	flow_table_destroy(e->ft);
-	defrag_destroy(e->df);
-	stream_destroy(e->stream);
-	sip_frame_destroy(e->framer);
+	for (unsigned i = 0; i < e->n_w; i++)
+		worker_destroy(e->w[i]);
+	free(e->w);
 	detect_engine_free(e->de);
 	detect_thread_free(&e->dt);
 	block_table_free(e->blocks);
 	xbits_table_free(e->xbits);
-	free(e->hdrs);
-	free(e->byp);
 	eve_close(&e->eve);
+	pthread_mutex_destroy(&e->call_mu);
+	pthread_mutex_destroy(&e->det_mu);
+	pthread_mutex_destroy(&e->anom_mu);
 	free(e);
 }
 

@@ -26,7 +26,22 @@ struct flow_key;
  */
 #define ENGINE_EVE_APPEND 1 /* append to an existing EVE file (inline) instead of truncating */
 struct engine *engine_create(const struct sw_config *cfg, const char *logdir, unsigned flags,
-                             char *err, size_t cap);
+                             unsigned n_workers, char *err, size_t cap);
+
+/*
+ * Workers. An engine has n_workers (engine_create()): each owns the state
+ * that one queue's packets alone touch (flows, fragments, TCP streams, SIP
+ * framing: a flow's packets all come to one queue) and is judged by one
+ * thread at a time; the call state and the rules' memory are shared
+ * between them under locks of their own (engine.c). Offline there is one.
+ */
+struct engine_worker;
+unsigned engine_n_workers(const struct engine *e);
+struct engine_worker *engine_worker(struct engine *e, unsigned i);
+/* The worker's mutex: its thread holds it while judging a packet; another
+ * thread holds it to run the worker's timers or count for it. */
+void engine_worker_lock(struct engine_worker *w);
+void engine_worker_unlock(struct engine_worker *w);
 /* Writes buffered EVE records out (inline: once a second). */
 void engine_flush(struct engine *e);
 /* Reopens the EVE file (after log rotation). 0, or -1 (the old one stays). */
@@ -36,8 +51,8 @@ int engine_reopen_logs(struct engine *e);
 #define ENGINE_BYPASS 2 /* accept, and its flow need not be queued any more (media offload) */
 
 /*
- * Processes one captured packet. Never fails: problems become anomalies.
- * Returns 0, ENGINE_DROP or ENGINE_BYPASS.
+ * Processes one captured packet (with worker 0: offline). Never fails:
+ * problems become anomalies. Returns 0, ENGINE_DROP or ENGINE_BYPASS.
  */
 int engine_packet(struct engine *e, packet *p);
 
@@ -54,8 +69,9 @@ void engine_prep_free(struct engine_prep *pp);
 /* Prepares packet p: decodes it in place and parses its SIP (thread-safe
  * given its own pp; engine_packet_prepared() then does not decode again). */
 void engine_prepare(struct engine_prep *pp, packet *p);
-/* engine_packet() using what pp prepared for this packet (NULL: none). */
-int engine_packet_prepared(struct engine *e, packet *p, const struct engine_prep *pp);
+/* engine_packet() on worker w (held by the caller), using what pp
+ * prepared for this packet (NULL: none). */
+int engine_packet_prepared(struct engine_worker *w, packet *p, const struct engine_prep *pp);
 
 /*
  * Records written after the engine is released (inline). A transaction's
@@ -72,8 +88,8 @@ int engine_packet_prepared(struct engine *e, packet *p, const struct engine_prep
 struct engine_defer;
 struct engine_defer *engine_defer_new(void);
 void engine_defer_free(struct engine_defer *d);
-void engine_defer_start(struct engine *e, struct engine_defer *d);
-void engine_defer_stop(struct engine *e);
+void engine_defer_start(struct engine_worker *w, struct engine_defer *d);
+void engine_defer_stop(struct engine_worker *w);
 void engine_defer_write(struct engine *e, struct engine_defer *d);
 /* A thread that wrote records is ending: its record buffer goes. */
 void engine_thread_done(void);
@@ -105,9 +121,13 @@ struct engine_io {
  * follows nfq.fail-open.
  */
 void engine_set_inline(struct engine *e, const struct engine_io *io);
-/* Advances the engine's clock without a packet (inline, when idle): runs
- * timers (expiries, unblocks) and periodic stats. */
-void engine_tick(struct engine *e, sw_time now);
+/* Advances worker w's clock without a packet (inline, when idle; the
+ * caller holds w): runs its timers (expiries) and the shared ones
+ * (transactions, dialogs, unblocks). */
+void engine_worker_tick(struct engine_worker *w, sw_time now);
+/* Inline: writes the periodic stats record when due, the workers' counters
+ * added up (the caller holds no worker). */
+void engine_stats_tick(struct engine *e, sw_time now);
 /* Capture-level counters to add to the engine's stats (inline). missed are
  * packets the kernel passed (fail-open) or dropped without showing them to us. */
 struct engine_capture_counts {
@@ -115,10 +135,9 @@ struct engine_capture_counts {
 	/* The kernel's own counts (/proc/net/netfilter/nfnetlink_queue): packets
 	 * dropped with the queue full, and with our socket full (fail-closed). */
 	uint64_t kernel_queue_dropped, kernel_user_dropped;
-	/* Inline workers and the shared engine's lock (stats.h). */
-	uint64_t engine_waits, engine_wait_usec, engine_busy_usec;
 };
-void engine_capture_counts(struct engine *e, const struct engine_capture_counts *add);
+/* Adds capture counters to worker w's stats (the caller holds w). */
+void engine_capture_counts(struct engine_worker *w, const struct engine_capture_counts *add);
 /* nfq.engine-per-queue: the engine serves that queue only (its stats
  * record says which, as sipwire.queue). */
 void engine_set_queue(struct engine *e, unsigned queue);
@@ -134,9 +153,10 @@ int engine_load_rules(struct engine *e, const char *const *paths, unsigned n, FI
 struct detect_engine;
 int engine_set_rules(struct engine *e, struct detect_engine *de);
 /* Rules in the running set. */
-unsigned engine_rule_count(const struct engine *e);
+unsigned engine_rule_count(struct engine *e);
 void engine_set_pcap_filename(struct engine *e, const char *name);
-/* Ends every flow, transaction and dialog (reason "shutdown") and writes final stats. */
+/* Ends every flow, transaction and dialog (reason "shutdown") and writes
+ * final stats. No worker may be running. */
 void engine_finish(struct engine *e);
 /* Frees everything. NULL is a no-op. */
 void engine_destroy(struct engine *e);

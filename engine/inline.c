@@ -38,17 +38,16 @@
 
 struct inline_ctx;
 
-/* An engine and the lock its users take (one, or one per queue). */
+/* An engine (one, or one per queue). */
 struct shard {
 	struct engine *eng;
-	pthread_mutex_t lock;
-	int lock_init;
 };
 
 struct worker {
 	struct inline_ctx *ic;
 	struct nfq_queue *q;
-	struct shard *sh;          /* the engine this worker judges with */
+	struct shard *sh;          /* the engine this worker judges with ... */
+	struct engine_worker *ew;  /* ... and its part of it that is this queue's */
 	struct engine_prep *prep;  /* this worker's: decode and SIP parse outside the lock */
 	struct engine_defer *defer; /* this worker's: records written after the lock */
 	pthread_t th;
@@ -57,10 +56,6 @@ struct worker {
 	uint64_t k_qdrop, k_udrop;  /* the kernel's counters, as last read (a bind starts them at 0) */
 	uint64_t k_qd_new, k_ud_new; /* ... as just read by read_kernel_counts() */
 	int k_ok;                    /* ... which found the queue */
-	/* The engine lock as this worker met it (updated while holding it, so
-	 * that report_capture(), under it too, reads them whole), ns. */
-	uint64_t lock_waits, lock_wait_ns, lock_busy_ns;
-	uint64_t rep_waits, rep_wait_ns, rep_busy_ns; /* ... already reported */
 	char err[256];
 	int failed;
 };
@@ -171,37 +166,20 @@ static void ct_forget(void *ud, const struct flow_key *k)
 	pthread_mutex_unlock(&ic->ct_lock);
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void on_packet(void *ud, packet *p, const struct nfq_meta *m, struct nfq_verdict *v)
 {
 	struct worker *w = ud;
 	struct inline_ctx *ic = w->ic;
-	struct shard *sh = w->sh;
-	uint64_t t0, t1;
 	int r;
 
 	cur_meta = m;
 	engine_prepare(w->prep, p);
-	t0 = mono_ns();
-	if (pthread_mutex_trylock(&sh->lock) != 0) {
-		pthread_mutex_lock(&sh->lock);
-		t1 = mono_ns();
-		w->lock_waits++;
-		w->lock_wait_ns += t1 - t0;
-		t0 = t1;
-	}
-	engine_defer_start(sh->eng, w->defer);
-	r = engine_packet_prepared(sh->eng, p, w->prep);
-	engine_defer_stop(sh->eng);
-	w->lock_busy_ns += mono_ns() - t0;
-	pthread_mutex_unlock(&sh->lock);
-	engine_defer_write(sh->eng, w->defer);
+	engine_worker_lock(w->ew);
+	engine_defer_start(w->ew, w->defer);
+	r = engine_packet_prepared(w->ew, p, w->prep);
+	engine_defer_stop(w->ew);
+	engine_worker_unlock(w->ew);
+	engine_defer_write(w->sh->eng, w->defer);
 	cur_meta = NULL;
 	if (ic->inj && m->hwaddr_len == 6 && p->ip_v)
 		inject_learn(ic->inj, &p->src, m->hwaddr);
@@ -254,7 +232,7 @@ static int kernel_queue_counts(uint16_t q, uint64_t *qdrop, uint64_t *udrop)
 }
 
 /* Reads the kernel's counters of shard sh's queues (main thread, before
- * taking sh->lock: reading /proc takes a while). */
+ * taking any worker: reading /proc takes a while). */
 static void read_kernel_counts(struct inline_ctx *ic, struct shard *sh)
 {
 	for (unsigned i = 0; i < ic->n_w; i++) {
@@ -264,15 +242,12 @@ static void read_kernel_counts(struct inline_ctx *ic, struct shard *sh)
 	}
 }
 
-/* Adds what the queues of shard sh counted since the last call to its
- * engine's stats (the caller holds sh->lock, after read_kernel_counts()). */
-static void report_capture(struct inline_ctx *ic, struct shard *sh)
+/* Adds what worker w's queue counted since the last call to its stats
+ * (the caller holds w->ew, after read_kernel_counts()). */
+static void report_capture(struct worker *w)
 {
-	for (unsigned i = 0; i < ic->n_w; i++) {
-		if (ic->w[i].sh != sh)
-			continue;
+	{
 		uint64_t qd, ud;
-		struct worker *w = &ic->w[i];
 		uint64_t dq = 0, du = 0;
 		if (w->k_ok) {
 			qd = w->k_qd_new;
@@ -284,8 +259,8 @@ static void report_capture(struct inline_ctx *ic, struct shard *sh)
 			w->k_ok = 0;
 		}
 		struct nfq_stats snap, *s = &snap;
-		struct nfq_stats *r = &ic->w[i].reported;
-		nfq_queue_stats(ic->w[i].q, &snap);
+		struct nfq_stats *r = &w->reported;
+		nfq_queue_stats(w->q, &snap);
 		struct engine_capture_counts c = {
 			.packets = s->packets - r->packets,
 			.missed = s->missed - r->missed,
@@ -295,21 +270,36 @@ static void report_capture(struct inline_ctx *ic, struct shard *sh)
 			.truncated = s->truncated - r->truncated,
 			.kernel_queue_dropped = dq,
 			.kernel_user_dropped = du,
-			.engine_waits = w->lock_waits - w->rep_waits,
-			.engine_wait_usec = w->lock_wait_ns / 1000 - w->rep_wait_ns / 1000,
-			.engine_busy_usec = w->lock_busy_ns / 1000 - w->rep_busy_ns / 1000,
 		};
-		w->rep_waits = w->lock_waits;
-		w->rep_wait_ns = w->lock_wait_ns;
-		w->rep_busy_ns = w->lock_busy_ns;
 		*r = *s;
-		engine_capture_counts(sh->eng, &c);
+		engine_capture_counts(w->ew, &c);
 	}
 }
 
+/* The main thread's round over shard sh once a second: each worker's
+ * capture counters and idle timers (records the timers complete go
+ * through the main thread's d), then the stats when due, then the file. */
+static void tick_shard(struct inline_ctx *ic, struct shard *sh, struct engine_defer *d, sw_time now)
+{
+	for (unsigned i = 0; i < ic->n_w; i++) {
+		struct worker *w = &ic->w[i];
+		if (w->sh != sh)
+			continue;
+		engine_worker_lock(w->ew);
+		report_capture(w);
+		engine_defer_start(w->ew, d);
+		engine_worker_tick(w->ew, now);
+		engine_defer_stop(w->ew);
+		engine_worker_unlock(w->ew);
+		engine_defer_write(sh->eng, d);
+	}
+	engine_stats_tick(sh->eng, now);
+	engine_flush(sh->eng);
+}
+
 /*
- * Reloads the rules: compiled outside the lock (traffic keeps flowing on
- * the old rules meanwhile), swapped in under it.
+ * Reloads the rules: compiled without holding anything (traffic keeps
+ * flowing on the old rules meanwhile), swapped in under the rules' lock.
  */
 static void reload(struct inline_ctx *ic)
 {
@@ -329,11 +319,8 @@ static void reload(struct inline_ctx *ic)
 		fprintf(stderr, "sipwire: rule reload failed (%u error%s): keeping the %u rules running\n",
 		        nerr, nerr == 1 ? "" : "s", engine_rule_count(ic->sh[0].eng));
 	} else {
-		for (unsigned i = 0; i < ic->n_sh; i++) {
-			pthread_mutex_lock(&ic->sh[i].lock);
+		for (unsigned i = 0; i < ic->n_sh; i++)
 			(void)engine_set_rules(ic->sh[i].eng, de[i]);
-			pthread_mutex_unlock(&ic->sh[i].lock);
-		}
 		fprintf(stderr, "sipwire: rules reloaded: %u rules\n", engine_rule_count(ic->sh[0].eng));
 	}
 	for (unsigned i = 0; de && i < n && i < ic->n_sh; i++)
@@ -458,19 +445,16 @@ int inline_run(const struct inline_opts *o)
 	}
 	for (unsigned i = 0; i < ic.n_sh; i++) {
 		struct shard *sh = &ic.sh[i];
-		sh->eng = engine_create(o->cfg, o->logdir, ENGINE_EVE_APPEND, err, sizeof(err));
+		sh->eng = engine_create(o->cfg, o->logdir, ENGINE_EVE_APPEND,
+		                        ic.n_sh > 1 ? 1 : o->n_queues, err, sizeof(err));
 		if (!sh->eng) {
 			fprintf(stderr, "sipwire: %s\n", err);
-			for (unsigned k = 0; k < i; k++) {
+			for (unsigned k = 0; k < i; k++)
 				engine_destroy(ic.sh[k].eng);
-				pthread_mutex_destroy(&ic.sh[k].lock);
-			}
 			free(ic.sh);
 			pthread_mutex_destroy(&ic.ct_lock);
 			return 1;
 		}
-		pthread_mutex_init(&sh->lock, NULL);
-		sh->lock_init = 1;
 		if (ic.n_sh > 1)
 			engine_set_queue(sh->eng, o->queues[i]);
 		if (o->n_rules) {
@@ -478,10 +462,8 @@ int inline_run(const struct inline_opts *o)
 			if (engine_load_rules(sh->eng, o->rules, o->n_rules, i ? NULL : stderr, &nerr) != 0) {
 				fprintf(stderr, "sipwire: %u error%s in the rules\n", nerr,
 				        nerr == 1 ? "" : "s");
-				for (unsigned k = 0; k <= i; k++) {
+				for (unsigned k = 0; k <= i; k++)
 					engine_destroy(ic.sh[k].eng);
-					pthread_mutex_destroy(&ic.sh[k].lock);
-				}
 				free(ic.sh);
 				pthread_mutex_destroy(&ic.ct_lock);
 				return 1;
@@ -506,6 +488,7 @@ int inline_run(const struct inline_opts *o)
 	for (unsigned i = 0; i < o->n_queues; i++) {
 		ic.w[i].ic = &ic;
 		ic.w[i].sh = &ic.sh[ic.n_sh > 1 ? i : 0];
+		ic.w[i].ew = engine_worker(ic.w[i].sh->eng, ic.n_sh > 1 ? 0 : i);
 		ic.w[i].prep = engine_prep_new(o->cfg);
 		ic.w[i].defer = engine_defer_new();
 		if (!ic.w[i].prep || !ic.w[i].defer) {
@@ -557,17 +540,9 @@ int inline_run(const struct inline_opts *o)
 		for (unsigned i = 0; i < ic.n_sh; i++) {
 			struct shard *sh = &ic.sh[i];
 			read_kernel_counts(&ic, sh);
-			pthread_mutex_lock(&sh->lock);
 			if (sig == SIGHUP && engine_reopen_logs(sh->eng) != 0)
 				log_warn("cannot reopen the EVE log");
-			report_capture(&ic, sh);
-			engine_defer_start(sh->eng, tick_defer);
-			engine_tick(sh->eng, now_usec());
-			engine_defer_stop(sh->eng);
-			pthread_mutex_unlock(&sh->lock);
-			/* The timers' records, then everything buffered, to the file. */
-			engine_defer_write(sh->eng, tick_defer);
-			engine_flush(sh->eng);
+			tick_shard(&ic, sh, tick_defer, now_usec());
 		}
 		for (unsigned i = 0; i < ic.n_w; i++)
 			if (__atomic_load_n(&ic.w[i].failed, __ATOMIC_RELAXED)) {
@@ -582,9 +557,12 @@ join:
 		if (ic.w[i].failed)
 			fprintf(stderr, "sipwire: %s\n", ic.w[i].err);
 	}
-	for (unsigned i = 0; i < ic.n_sh; i++) {
+	for (unsigned i = 0; i < ic.n_sh; i++)
 		read_kernel_counts(&ic, &ic.sh[i]);
-		report_capture(&ic, &ic.sh[i]);
+	for (unsigned i = 0; i < ic.n_w; i++) {
+		engine_worker_lock(ic.w[i].ew);
+		report_capture(&ic.w[i]);
+		engine_worker_unlock(ic.w[i].ew);
 	}
 	print_summary(&ic);
 out:
@@ -605,8 +583,6 @@ out:
 			rc = 1;
 		}
 		engine_destroy(sh->eng);
-		if (sh->lock_init)
-			pthread_mutex_destroy(&sh->lock);
 	}
 	free(ic.sh);
 	engine_defer_free(tick_defer);

@@ -196,7 +196,7 @@ static int on_packet(void *ud, packet *p)
 	/* The same two steps as inline mode (there, the first runs outside the
 	 * engine's lock). */
 	engine_prepare(rc->prep, p);
-	engine_packet_prepared(rc->eng, p, rc->prep);
+	engine_packet_prepared(engine_worker(rc->eng, 0), p, rc->prep);
 	return 0;
 }
 
@@ -362,7 +362,7 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
-	struct engine *eng = engine_create(&cfg, logdir, 0, err, sizeof(err));
+	struct engine *eng = engine_create(&cfg, logdir, 0, 1, err, sizeof(err));
 	if (!eng) {
 		fprintf(stderr, "sipwire: %s\n", err);
 		capture_pcap_close(cap);

@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!cfg_ready)
 		setup();
-	e = engine_create(&cfg, "/dev", 0, err, sizeof(err));
+	e = engine_create(&cfg, "/dev", 0, 1, err, sizeof(err));
 	if (!e || engine_set_rules(e, rules) != 0)
 		abort();
 	while (off + 3 <= size) {
