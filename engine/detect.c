@@ -44,7 +44,6 @@ struct detect_engine {
 	struct rule_group g[G__N];
 	struct thr_table *thr;
 	struct counter_table *counters;
-	struct detect_stats st;
 	int refs;
 };
 
@@ -238,11 +237,6 @@ uint32_t detect_engine_inactive_count(const struct detect_engine *de)
 	return de ? de->rs.n_inactive : 0;
 }
 
-const struct detect_stats *detect_engine_stats(const struct detect_engine *de)
-{
-	return &de->st;
-}
-
 /* ------------------------------------------------------------------ */
 
 static int header_match(const struct rule *r, const struct det_msg *m)
@@ -403,7 +397,7 @@ int detect_eval(struct detect_engine *de, struct det_thread *t, const struct det
 		break;
 	}
 	if (!g->n || prefilter_idle(g->pf, m)) {
-		de->st.prefilter_skipped += g->n;
+		t->st.prefilter_skipped += g->n;
 		return 0;
 	}
 	/* Prefilter: which rules of the group are worth evaluating. */
@@ -434,12 +428,12 @@ int detect_eval(struct detect_engine *de, struct det_thread *t, const struct det
 	nc = prefilter_run(g->pf, t, m, t->cand, t->cand_list);
 	for (uint32_t i = 0; i < nc; i++)
 		t->cand[t->cand_list[i]] = 0;
-	de->st.prefilter_skipped += g->n - nc;
+	t->st.prefilter_skipped += g->n - nc;
 	for (uint32_t i = 0; i < nc; i++) {
 		const struct rule *r = de->rs.v[g->idx[t->cand_list[i]]];
 		int16_t fb;
 		int alert, tr;
-		de->st.evaluated++;
+		t->st.evaluated++;
 		t->ev_kw = NULL;
 		if (!rule_match(r, m, t, &fb))
 			continue;
@@ -451,7 +445,7 @@ int detect_eval(struct detect_engine *de, struct det_thread *t, const struct det
 		             : THR_ALERT;
 		if (tr == THR_NOMATCH)
 			continue;
-		de->st.matches++;
+		t->st.matches++;
 		t->block_addr = NULL;
 		t->block_secs = 0;
 		for (unsigned j = 0; j < r->post.n; j++) {
@@ -464,7 +458,7 @@ int detect_eval(struct detect_engine *de, struct det_thread *t, const struct det
 		}
 		alert = !r->noalert && tr == THR_ALERT;
 		if (!r->noalert && tr == THR_SILENT)
-			de->st.suppressed++;
+			t->st.suppressed++;
 		if (r->action == RA_DROP || r->action == RA_REJECT) {
 			res->drop = 1;
 			if (r->action == RA_REJECT)
@@ -474,7 +468,7 @@ int detect_eval(struct detect_engine *de, struct det_thread *t, const struct det
 			continue;
 		if (res->n >= DET_MAX_ALERTS) {
 			res->lost++;
-			de->st.alerts_lost++;
+			t->st.alerts_lost++;
 			continue;
 		}
 		res->a[res->n].r = r;
@@ -493,7 +487,7 @@ int detect_eval(struct detect_engine *de, struct det_thread *t, const struct det
 			memset(&res->a[res->n].block_addr, 0, sizeof(sw_addr));
 		res->n++;
 		if (alert)
-			de->st.alerts++;
+			t->st.alerts++;
 	}
 	return res->n;
 }

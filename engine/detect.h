@@ -56,7 +56,18 @@ struct det_msg {
 };
 
 /* Per-thread scratch: one per worker, never shared. */
+/* What evaluations counted (per thread; the stats record adds them up). */
+struct detect_stats {
+	uint64_t evaluated;   /* rule evaluations (after grouping) */
+	uint64_t matches;
+	uint64_t alerts;
+	uint64_t suppressed;  /* by threshold */
+	uint64_t alerts_lost; /* over DET_MAX_ALERTS in one evaluation */
+	uint64_t prefilter_skipped;
+};
+
 struct det_thread {
+	struct detect_stats st;
 	void *payload;             /* owned by detect_payload.c */
 	uint8_t *xbuf;             /* transform output */
 	uint32_t xbuf_cap;

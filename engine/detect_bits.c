@@ -13,6 +13,7 @@
  * time (default: 3600 s when none is given). A full xbits table evicts its
  * oldest entry and counts it (the bit is then lost: fail-open).
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,7 @@ struct xent {
 };
 
 struct xbits_table {
+	pthread_mutex_t mu; /* shared by every worker's rules */
 	struct xent **bucket;
 	uint32_t mask, n, max;
 	struct xent *head, *tail; /* head = most recently set */
@@ -80,6 +82,7 @@ struct xbits_table *xbits_table_create(uint32_t max)
 	}
 	t->mask = nb - 1;
 	t->max = max ? max : 1;
+	pthread_mutex_init(&t->mu, NULL);
 	return t;
 }
 
@@ -110,12 +113,17 @@ void xbits_table_free(struct xbits_table *t)
 		free(e);
 	}
 	free(t->bucket);
+	pthread_mutex_destroy(&t->mu);
 	free(t);
 }
 
-uint64_t xbits_table_evicted(const struct xbits_table *t)
+uint64_t xbits_table_evicted(struct xbits_table *t)
 {
-	return t->evicted;
+	uint64_t n;
+	pthread_mutex_lock(&t->mu);
+	n = t->evicted;
+	pthread_mutex_unlock(&t->mu);
+	return n;
 }
 
 static struct xent *x_find(struct xbits_table *t, uint64_t key)
@@ -400,28 +408,35 @@ static int match_xbits(struct det_thread *t, const struct det_msg *m, const stru
                        const struct sigmatch *sm)
 {
 	const struct bits_ctx *c = sm->ctx;
+	struct xbits_table *x = t->xbits;
 	uint64_t key;
-	if (!t->xbits)
+	int rc = 1;
+	if (!x)
 		return c->op == OP_ISNOTSET;
 	key = x_key(c, m);
+	pthread_mutex_lock(&x->mu);
 	switch (c->op) {
 	case OP_ISSET:
-		return x_isset(t->xbits, key, m->ts);
+		rc = x_isset(x, key, m->ts);
+		break;
 	case OP_ISNOTSET:
-		return !x_isset(t->xbits, key, m->ts);
+		rc = !x_isset(x, key, m->ts);
+		break;
 	case OP_SET:
-		x_set(t->xbits, key, m->ts + (sw_time)c->expire * SW_USEC_PER_SEC);
-		return 1;
+		x_set(x, key, m->ts + (sw_time)c->expire * SW_USEC_PER_SEC);
+		break;
 	case OP_UNSET:
-		x_unset(t->xbits, key);
-		return 1;
+		x_unset(x, key);
+		break;
 	default:
-		if (x_isset(t->xbits, key, m->ts))
-			x_unset(t->xbits, key);
+		if (x_isset(x, key, m->ts))
+			x_unset(x, key);
 		else
-			x_set(t->xbits, key, m->ts + (sw_time)c->expire * SW_USEC_PER_SEC);
-		return 1;
+			x_set(x, key, m->ts + (sw_time)c->expire * SW_USEC_PER_SEC);
+		break;
 	}
+	pthread_mutex_unlock(&x->mu);
+	return rc;
 }
 
 static const struct det_kw kw_fb = {

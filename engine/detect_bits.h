@@ -13,6 +13,6 @@ struct xbits_table;
 struct xbits_table *xbits_table_create(uint32_t max);
 void xbits_table_free(struct xbits_table *t);
 /* Bits dropped to make room (the oldest set first). */
-uint64_t xbits_table_evicted(const struct xbits_table *t);
+uint64_t xbits_table_evicted(struct xbits_table *t);
 
 #endif

@@ -11,6 +11,7 @@
  * most max entries; the least recently used is evicted when full, and
  * evictions are counted (the rule then starts that key from zero: fail-open).
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@ struct centry {
 };
 
 struct counter_table {
+	pthread_mutex_t mu; /* shared by every worker's rules */
 	struct centry **bucket;
 	uint32_t mask;
 	uint32_t n, max;
@@ -49,6 +51,7 @@ struct counter_table *counter_table_create(uint32_t max)
 	}
 	t->mask = nb - 1;
 	t->max = max ? max : 1;
+	pthread_mutex_init(&t->mu, NULL);
 	return t;
 }
 
@@ -96,12 +99,15 @@ void counter_table_free(struct counter_table *t)
 	while (t->head)
 		entry_free(t, t->head);
 	free(t->bucket);
+	pthread_mutex_destroy(&t->mu);
 	free(t);
 }
 
-const struct counter_stats *counter_table_stats(const struct counter_table *t)
+void counter_table_stats(struct counter_table *t, struct counter_stats *out)
 {
-	return &t->st;
+	pthread_mutex_lock(&t->mu);
+	*out = t->st;
+	pthread_mutex_unlock(&t->mu);
 }
 
 static struct centry *lookup(struct counter_table *t, uint64_t key, int distinct)
@@ -150,31 +156,46 @@ static void window(struct centry *e, uint32_t seconds, sw_time now)
 
 uint32_t counter_rate(struct counter_table *t, uint64_t key, uint32_t seconds, sw_time now)
 {
-	struct centry *e = lookup(t, key, 0);
-	if (!e)
-		return 0;
-	window(e, seconds, now);
-	if (e->count < UINT32_MAX)
-		e->count++;
-	return e->count;
+	struct centry *e;
+	uint32_t n = 0;
+	pthread_mutex_lock(&t->mu);
+	e = lookup(t, key, 0);
+	if (e) {
+		window(e, seconds, now);
+		if (e->count < UINT32_MAX)
+			e->count++;
+		n = e->count;
+	}
+	pthread_mutex_unlock(&t->mu);
+	return n;
 }
 
 uint32_t counter_distinct(struct counter_table *t, uint64_t key, uint64_t value, uint32_t seconds,
                           sw_time now)
 {
-	struct centry *e = lookup(t, key, 1);
-	if (!e)
-		return 0;
-	window(e, seconds, now);
-	for (unsigned i = 0; i < e->n_vals; i++)
-		if (e->vals[i] == value)
-			return e->n_vals;
-	if (e->n_vals < COUNTER_MAX_DISTINCT)
-		e->vals[e->n_vals++] = value;
-	return e->n_vals;
+	struct centry *e;
+	uint32_t n = 0;
+	pthread_mutex_lock(&t->mu);
+	e = lookup(t, key, 1);
+	if (e) {
+		unsigned i;
+		window(e, seconds, now);
+		for (i = 0; i < e->n_vals; i++)
+			if (e->vals[i] == value)
+				break;
+		if (i == e->n_vals && e->n_vals < COUNTER_MAX_DISTINCT)
+			e->vals[e->n_vals++] = value;
+		n = e->n_vals;
+	}
+	pthread_mutex_unlock(&t->mu);
+	return n;
 }
 
-uint32_t counter_table_size(const struct counter_table *t)
+uint32_t counter_table_size(struct counter_table *t)
 {
-	return t->n;
+	uint32_t n;
+	pthread_mutex_lock(&t->mu);
+	n = t->n;
+	pthread_mutex_unlock(&t->mu);
+	return n;
 }

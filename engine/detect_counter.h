@@ -25,7 +25,7 @@ uint32_t counter_rate(struct counter_table *t, uint64_t key, uint32_t seconds, s
  * window (capped at COUNTER_MAX_DISTINCT). */
 uint32_t counter_distinct(struct counter_table *t, uint64_t key, uint64_t value, uint32_t seconds,
                           sw_time now);
-const struct counter_stats *counter_table_stats(const struct counter_table *t);
-uint32_t counter_table_size(const struct counter_table *t);
+void counter_table_stats(struct counter_table *t, struct counter_stats *out);
+uint32_t counter_table_size(struct counter_table *t);
 
 #endif

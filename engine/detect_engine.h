@@ -39,14 +39,6 @@ struct det_result {
 	uint32_t lost;      /* matches beyond DET_MAX_ALERTS */
 };
 
-struct detect_stats {
-	uint64_t evaluated;   /* rule evaluations (after grouping) */
-	uint64_t matches;
-	uint64_t alerts;
-	uint64_t suppressed;  /* by threshold */
-	uint64_t alerts_lost; /* over DET_MAX_ALERTS in one evaluation */
-	uint64_t prefilter_skipped;
-};
 
 struct detect_engine;
 
@@ -73,7 +65,6 @@ void detect_engine_free(struct detect_engine *de);
 
 uint32_t detect_engine_rule_count(const struct detect_engine *de);
 uint32_t detect_engine_inactive_count(const struct detect_engine *de);
-const struct detect_stats *detect_engine_stats(const struct detect_engine *de);
 
 /* Evaluates every rule that applies to m; fills res (zeroed first).
  * Returns res->n. */

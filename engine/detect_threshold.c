@@ -9,6 +9,7 @@
  * after thr_table_create(); when every entry is in use the least
  * recently used one is reused.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -233,6 +234,7 @@ struct thr_ent {
 };
 
 struct thr_table {
+	pthread_mutex_t mu; /* shared by every worker's rules */
 	struct thr_ent *e;
 	uint32_t *bucket;
 	uint32_t mask;
@@ -253,6 +255,7 @@ struct thr_table *thr_table_create(uint32_t max_entries)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		goto fail;
+	pthread_mutex_init(&t->mu, NULL);
 	t->e = calloc(max_entries, sizeof(*t->e));
 	t->bucket = malloc((size_t)nb * sizeof(*t->bucket));
 	if (!t->e || !t->bucket)
@@ -277,18 +280,21 @@ void thr_table_free(struct thr_table *t)
 		return;
 	free(t->e);
 	free(t->bucket);
+	pthread_mutex_destroy(&t->mu);
 	free(t);
 }
 
-void thr_table_stats(const struct thr_table *t, struct thr_stats *out)
+void thr_table_stats(struct thr_table *t, struct thr_stats *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (!t)
 		return;
+	pthread_mutex_lock(&t->mu);
 	out->entries = t->n;
 	out->capacity = t->cap;
 	out->evictions = t->evictions;
 	out->expired = t->expired;
+	pthread_mutex_unlock(&t->mu);
 }
 
 static uint32_t key_bucket(const struct thr_table *t, const struct thr_key *k)
@@ -502,15 +508,14 @@ int thr_check(struct thr_table *t, const struct rule *r, const sw_addr *src, con
               uint64_t flow_id, sw_time now)
 {
 	int rc = THR_ALERT;
-	if (r->dfilter.type == THR_DETECTION_FILTER) {
+	pthread_mutex_lock(&t->mu);
+	if (r->dfilter.type == THR_DETECTION_FILTER)
 		rc = check_spec(t, r, &r->dfilter, src, dst, flow_id, now);
-		if (rc == THR_NOMATCH)
-			return rc;
-	}
-	if (r->thr.type >= THR_LIMIT && r->thr.type <= THR_BOTH) {
+	if (rc != THR_NOMATCH && r->thr.type >= THR_LIMIT && r->thr.type <= THR_BOTH) {
 		int rt = check_spec(t, r, &r->thr, src, dst, flow_id, now);
 		if (rt != THR_ALERT)
 			rc = rt;
 	}
+	pthread_mutex_unlock(&t->mu);
 	return rc;
 }

@@ -69,7 +69,7 @@ struct thr_stats {
  */
 struct thr_table *thr_table_create(uint32_t max_entries);
 void thr_table_free(struct thr_table *t); /* NULL-safe */
-void thr_table_stats(const struct thr_table *t, struct thr_stats *out);
+void thr_table_stats(struct thr_table *t, struct thr_stats *out);
 
 /*
  * Called when rule r matched a packet/message from src to dst on flow

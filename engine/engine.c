@@ -49,19 +49,23 @@
  *    so no other thread ever needs them. Its mutex is taken by its own
  *    thread per packet and by the main thread for idle timers and stats:
  *    it is practically never contended.
- *  - What queues share is locked by domain, each with a mutex of its own:
+ *  - What queues share is locked by domain, each lock its own:
  *    call_mu the call state (transactions, dialogs, registrations, media
  *    expectations: SIP and its RTP may come on different queues, and the
- *    cross-call counts such as calls by source span them), det_mu the
- *    rules and everything they count or remember across packets
- *    (thresholds, counters, xbits, blocks, the reject budget), anom_mu the
- *    rate limit of anomaly records, and the EVE writer its own.
+ *    cross-call counts such as calls by source span them); de_rw the rule
+ *    set (read-locked by evaluations, which run side by side with each
+ *    worker's own scratch; write-locked by a reload's swap); the tables
+ *    rules count and remember in (thresholds, sip.rate counters, xbits)
+ *    a mutex each, inside them; block_mu the blocks and the reject
+ *    budget; anom_mu the rate limit of anomaly records; the EVE writer
+ *    its own.
  *
- * Lock order: worker mu, call_mu, det_mu, anom_mu, EVE. A SIP message is
- * judged holding call_mu (its rules read what the call state made of it,
- * and a drop must end what it opened); a packet or RTP rule takes det_mu
- * only. Everything else (decoding, reassembly, framing, parsing, flow
- * records, per-packet counting) runs under the worker's own mutex only.
+ * Lock order: worker mu, call_mu, de_rw, a rule table's, block_mu,
+ * anom_mu, EVE. A SIP message is judged holding call_mu (its rules read
+ * what the call state made of it, and a drop must end what it opened);
+ * packet and RTP rules hold no call state. Everything else (decoding,
+ * reassembly, framing, parsing, flow records, per-packet counting) runs
+ * under the worker's own mutex only.
  */
 struct engine;
 
@@ -95,6 +99,7 @@ struct engine_worker {
 	uint64_t call_t0, call_ns; /* call_mu taken at, and held in all (inline) */
 
 	packet *cur;         /* packet being processed (NULL from timers) */
+	struct det_thread dt; /* rule evaluation scratch and counts */
 	uint8_t csum_off;    /* auto mode decided the capture has offloaded checksums */
 	uint32_t csum_seen, csum_bad;
 	struct flow_stats flow_final; /* of the table engine_finish() tore down */
@@ -123,14 +128,18 @@ struct engine {
 	uint8_t sh_started;         /* ... likewise */
 	uint64_t dlg_end_seq;       /* dialogs terminated (atomic): offloaded flows to check */
 
-	/* det_mu: the rules and their memory. */
-	pthread_mutex_t det_mu;
+	/* de_rw: the rule set (read by every evaluation, written by a
+	 * reload). The tables rules count and remember in (thresholds,
+	 * counters, xbits) lock themselves. */
+	pthread_rwlock_t de_rw;
 	struct detect_engine *de;   /* NULL: no rules */
 	uint8_t has_rules;          /* de was set once (atomic: checked without the lock) */
-	struct det_thread dt;
-	struct block_table *blocks;
 	struct xbits_table *xbits;
 	uint32_t rules_loaded, rules_inactive;
+
+	/* block_mu: blocks and the reject budget. */
+	pthread_mutex_t block_mu;
+	struct block_table *blocks;
 	uint32_t blocks_active;     /* blocks running (atomic: none, no lookup) */
 	sw_time reject_sec;         /* reply rate limit: the current second ... */
 	uint32_t reject_n;          /* ... and the replies sent in it */
@@ -331,7 +340,7 @@ static void flush_packet_anomalies(struct engine_worker *w, packet *p)
  * packet is only dropped). ACKs, ICMP errors and RSTs get nothing (the
  * builders refuse them).
  */
-/* Under det_mu (the budget is the whole engine's). */
+/* Under block_mu (the budget is the whole engine's). */
 static int reject_budget(struct engine_worker *w, const packet *p)
 {
 	struct engine *e = w->e;
@@ -397,35 +406,6 @@ static void send_reject(struct engine_worker *w, const struct det_msg *m, unsign
 	}
 }
 
-/* Evaluates the rules on m; logs the alerts; a drop/reject rule makes the
- * packet being processed a drop (inline it is not forwarded; offline the
- * drop record says it would not have been). */
-static void run_detect_locked(struct engine_worker *w, const struct det_msg *m)
-{
-	struct engine *e = w->e;
-	struct det_result res;
-	if (!e->de || (!detect_eval(e->de, &e->dt, m, &res) && !res.drop))
-		return;
-	for (unsigned i = 0; i < res.n; i++) {
-		if (!res.a[i].suppressed) {
-			w->st.alerts++;
-			eve_write_alert(&e->eve, m, &res.a[i]);
-		}
-		if (res.a[i].block_secs &&
-		    block_add(e->blocks, &res.a[i].block_addr, m->ts, res.a[i].block_secs,
-		              res.a[i].r->gid, res.a[i].r->sid) == 1) {
-			__atomic_store_n(&e->blocks_active, block_table_stats(e->blocks)->active,
-			                 __ATOMIC_RELAXED);
-			eve_write_block(&e->eve, m->ts, &res.a[i].block_addr, "block",
-			                res.a[i].block_secs, res.a[i].r, 0);
-		}
-	}
-	if (res.drop)
-		w->verdict_drop = 1;
-	if (res.reject)
-		send_reject(w, m, res.reject);
-}
-
 /* Takes the engine's lock ml (waits counted in the worker's stats). */
 static void engine_lock(struct engine_worker *w, pthread_mutex_t *ml)
 {
@@ -440,13 +420,51 @@ static void engine_lock(struct engine_worker *w, pthread_mutex_t *ml)
 	                                             (t1.tv_nsec - t0.tv_nsec) / 1000);
 }
 
+/*
+ * Evaluates the rules on m (with this worker's scratch: evaluations on
+ * different workers run side by side); logs the alerts; a drop/reject rule
+ * makes the packet being processed a drop (inline it is not forwarded;
+ * offline the drop record says it would not have been).
+ */
 static void run_detect(struct engine_worker *w, const struct det_msg *m)
 {
-	if (!__atomic_load_n(&w->e->has_rules, __ATOMIC_RELAXED))
+	struct engine *e = w->e;
+	struct det_result res;
+	if (!__atomic_load_n(&e->has_rules, __ATOMIC_RELAXED))
 		return;
-	engine_lock(w, &w->e->det_mu);
-	run_detect_locked(w, m);
-	pthread_mutex_unlock(&w->e->det_mu);
+	/* Held while res points at rules of the set. */
+	pthread_rwlock_rdlock(&e->de_rw);
+	if (!e->de || (!detect_eval(e->de, &w->dt, m, &res) && !res.drop)) {
+		pthread_rwlock_unlock(&e->de_rw);
+		return;
+	}
+	for (unsigned i = 0; i < res.n; i++) {
+		int started;
+		if (!res.a[i].suppressed) {
+			w->st.alerts++;
+			eve_write_alert(&e->eve, m, &res.a[i]);
+		}
+		if (!res.a[i].block_secs)
+			continue;
+		engine_lock(w, &e->block_mu);
+		started = block_add(e->blocks, &res.a[i].block_addr, m->ts, res.a[i].block_secs,
+		                    res.a[i].r->gid, res.a[i].r->sid) == 1;
+		if (started)
+			__atomic_store_n(&e->blocks_active, block_table_stats(e->blocks)->active,
+			                 __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&e->block_mu);
+		if (started)
+			eve_write_block(&e->eve, m->ts, &res.a[i].block_addr, "block",
+			                res.a[i].block_secs, res.a[i].r, 0);
+	}
+	pthread_rwlock_unlock(&e->de_rw);
+	if (res.drop)
+		w->verdict_drop = 1;
+	if (res.reject) {
+		engine_lock(w, &e->block_mu);
+		send_reject(w, m, res.reject);
+		pthread_mutex_unlock(&e->block_mu);
+	}
 }
 
 /* What the rules see of one packet (packet and rtp rules, drop records). */
@@ -1438,6 +1456,8 @@ static void write_stats(struct engine *e, struct engine_worker *held, sw_time no
 	memset(&fl, 0, sizeof(fl));
 	memset(&df, 0, sizeof(df));
 	memset(&sm, 0, sizeof(sm));
+	memset(&det, 0, sizeof(det));
+	memset(&s, 0, sizeof(s));
 	for (unsigned i = 0; i < e->n_w; i++) {
 		struct engine_worker *w = e->w[i];
 		uint64_t max_pkt = st.max_pkt_size, csum_off = st.csum_validation_disabled;
@@ -1447,6 +1467,9 @@ static void write_stats(struct engine *e, struct engine_worker *held, sw_time no
 		ADD_STATS(&fl, w->ft ? flow_table_stats(w->ft) : &w->flow_final);
 		ADD_STATS(&df, defrag_get_stats(w->df));
 		ADD_STATS(&sm, stream_get_stats(w->stream));
+		ADD_STATS(&det, &w->dt.st);
+		s.pcre_limit_hits += detect_payload_pcre_limit_hits(&w->dt);
+		s.recursion_limit_hits += detect_payload_recursion_limit_hits(&w->dt);
 		/* Peaks (max_active flows, max_trackers_seen) are added up:
 		 * the sum bounds the engine's. */
 		st.max_pkt_size = MAX_OF(max_pkt, w->st.max_pkt_size);
@@ -1459,17 +1482,15 @@ static void write_stats(struct engine *e, struct engine_worker *held, sw_time no
 	first = e->first_ts;
 	pthread_mutex_unlock(&e->call_mu);
 
-	memset(&s, 0, sizeof(s));
-	pthread_mutex_lock(&e->det_mu);
+	pthread_rwlock_rdlock(&e->de_rw);
 	have_det = e->de != NULL;
-	if (have_det) {
-		det = *detect_engine_stats(e->de);
-		s.pcre_limit_hits = detect_payload_pcre_limit_hits(&e->dt);
-		s.recursion_limit_hits = detect_payload_recursion_limit_hits(&e->dt);
-	}
 	s.rules_loaded = e->rules_loaded;
 	s.rules_inactive = e->rules_inactive;
-	pthread_mutex_unlock(&e->det_mu);
+	pthread_rwlock_unlock(&e->de_rw);
+	if (!have_det) {
+		s.pcre_limit_hits = 0;
+		s.recursion_limit_hits = 0;
+	}
 
 	s.now = now;
 	s.uptime = first && now > first ? (now - first) / SW_USEC_PER_SEC : 0;
@@ -1509,11 +1530,11 @@ static void shared_timers(struct engine_worker *w, sw_time ts)
 		e->sh_now = ts;
 	if (e->sh_now >= e->sh_next_tick) {
 		sip_state_tick(e->sip, e->sh_now);
-		pthread_mutex_lock(&e->det_mu);
+		pthread_mutex_lock(&e->block_mu);
 		block_expire(e->blocks, e->sh_now, on_unblock, e);
 		__atomic_store_n(&e->blocks_active, block_table_stats(e->blocks)->active,
 		                 __ATOMIC_RELAXED);
-		pthread_mutex_unlock(&e->det_mu);
+		pthread_mutex_unlock(&e->block_mu);
 		e->sh_next_tick = e->sh_now + SW_USEC_PER_SEC;
 		e->sh_next_fine = e->sh_now + TIMER_FINE;
 	} else if (e->sh_now >= e->sh_next_fine) {
@@ -1702,9 +1723,9 @@ static void process_ip(struct engine_worker *w, packet *p)
 	 * inspection (it never reaches the protected side, so it must not
 	 * change the call state either). No block anywhere: no lock. */
 	if (__atomic_load_n(&e->blocks_active, __ATOMIC_RELAXED)) {
-		engine_lock(w, &e->det_mu);
+		engine_lock(w, &e->block_mu);
 		blocked = block_lookup(e->blocks, &p->src, p->ts) != NULL;
-		pthread_mutex_unlock(&e->det_mu);
+		pthread_mutex_unlock(&e->block_mu);
 	}
 	if (blocked) {
 		w->verdict_drop = 1;
@@ -1961,6 +1982,7 @@ static void worker_destroy(struct engine_worker *w)
 	defrag_destroy(w->df);
 	stream_destroy(w->stream);
 	sip_frame_destroy(w->framer);
+	detect_thread_free(&w->dt);
 	free(w->hdrs);
 	free(w->byp);
 	pthread_mutex_destroy(&w->mu);
@@ -2011,7 +2033,8 @@ static struct engine_worker *worker_create(struct engine *e, unsigned index, uns
 
 	w->hdr_cap = cfg->sip.max_headers;
 	w->hdrs = calloc(w->hdr_cap, sizeof(*w->hdrs));
-	if (!w->ft || !w->df || !w->stream || !w->framer || !w->hdrs) {
+	if (!w->ft || !w->df || !w->stream || !w->framer || !w->hdrs ||
+	    detect_thread_init(&w->dt) != 0) {
 		worker_destroy(w);
 		return NULL;
 	}
@@ -2031,7 +2054,15 @@ struct engine *engine_create(const struct sw_config *cfg, const char *logdir, un
 	e->cfg = cfg;
 	e->shard = -1;
 	pthread_mutex_init(&e->call_mu, NULL);
-	pthread_mutex_init(&e->det_mu, NULL);
+	pthread_mutex_init(&e->block_mu, NULL);
+	{
+		pthread_rwlockattr_t ra;
+		pthread_rwlockattr_init(&ra);
+		/* A reload's swap must not wait behind a stream of evaluations. */
+		pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		pthread_rwlock_init(&e->de_rw, &ra);
+		pthread_rwlockattr_destroy(&ra);
+	}
 	pthread_mutex_init(&e->anom_mu, NULL);
 	if (cfg->decoder.checksum_validation && strcmp(cfg->decoder.checksum_validation, "yes") == 0)
 		e->csum_mode = CSUM_YES;
@@ -2086,6 +2117,8 @@ struct engine *engine_create(const struct sw_config *cfg, const char *logdir, un
 	e->sip = sip_state_create(&ss, &hooks, e);
 	e->blocks = block_table_create(cfg->detect.max_blocks);
 	e->xbits = xbits_table_create(cfg->detect.max_xbits);
+	for (unsigned i = 0; i < e->n_w; i++)
+		e->w[i]->dt.xbits = e->xbits;
 
 	if (!e->sip || !e->blocks || !e->xbits) {
 		snprintf(err, cap, "out of memory creating tables (check the configured limits)");
@@ -2115,28 +2148,24 @@ int engine_load_rules(struct engine *e, const char *const *paths, unsigned n, FI
 unsigned engine_rule_count(struct engine *e)
 {
 	unsigned n;
-	pthread_mutex_lock(&e->det_mu);
+	pthread_rwlock_rdlock(&e->de_rw);
 	n = e->rules_loaded;
-	pthread_mutex_unlock(&e->det_mu);
+	pthread_rwlock_unlock(&e->de_rw);
 	return n;
 }
 
 int engine_set_rules(struct engine *e, struct detect_engine *de)
 {
-	int rc = 0;
-	pthread_mutex_lock(&e->det_mu);
-	if (!e->dt.payload && detect_thread_init(&e->dt) != 0) {
-		rc = -1;
-	} else {
-		e->dt.xbits = e->xbits;
-		detect_engine_free(e->de);
-		e->de = detect_engine_ref(de);
-		e->rules_loaded = detect_engine_rule_count(de);
-		e->rules_inactive = detect_engine_inactive_count(de);
-		__atomic_store_n(&e->has_rules, 1, __ATOMIC_RELAXED);
-	}
-	pthread_mutex_unlock(&e->det_mu);
-	return rc;
+	struct detect_engine *old;
+	pthread_rwlock_wrlock(&e->de_rw);
+	old = e->de;
+	e->de = detect_engine_ref(de);
+	e->rules_loaded = detect_engine_rule_count(de);
+	e->rules_inactive = detect_engine_inactive_count(de);
+	__atomic_store_n(&e->has_rules, 1, __ATOMIC_RELAXED);
+	pthread_rwlock_unlock(&e->de_rw);
+	detect_engine_free(old); /* no evaluation holds it any more */
+	return 0;
 }
 
 void engine_set_pcap_filename(struct engine *e, const char *name)
@@ -2148,8 +2177,11 @@ void engine_set_pcap_filename(struct engine *e, const char *name)
 void engine_finish(struct engine *e)
 {
 	struct engine_worker *w0 = e->w[0];
+	sw_time end = e->sh_now; /* the latest time any worker saw */
 	if (e->finishing)
 		return;
+	for (unsigned i = 0; i < e->n_w; i++)
+		end = MAX_OF(end, e->w[i]->now);
 	e->finishing = 1;
 	/* Order matters: open transactions and dialogs first (they may
 	 * reference flows), then the flows, then the last stats. */
@@ -2168,8 +2200,8 @@ void engine_finish(struct engine *e)
 		flow_table_destroy(w->ft);
 		w->ft = NULL;
 	}
-	anomaly_flush_held(e, e->sh_now, 1);
-	write_stats(e, NULL, e->sh_now);
+	anomaly_flush_held(e, end, 1);
+	write_stats(e, NULL, end);
 	eve_flush(&e->eve);
 }
 
@@ -2182,12 +2214,12 @@ void engine_destroy(struct engine *e)
 		worker_destroy(e->w[i]);
 	free(e->w);
 	detect_engine_free(e->de);
-	detect_thread_free(&e->dt);
 	block_table_free(e->blocks);
 	xbits_table_free(e->xbits);
 	eve_close(&e->eve);
 	pthread_mutex_destroy(&e->call_mu);
-	pthread_mutex_destroy(&e->det_mu);
+	pthread_mutex_destroy(&e->block_mu);
+	pthread_rwlock_destroy(&e->de_rw);
 	pthread_mutex_destroy(&e->anom_mu);
 	free(e);
 }
