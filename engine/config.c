@@ -75,6 +75,9 @@ static const struct cfg_key keys[] = {
 	  "registered AORs tracked at once" },
 	{ "sip.max-media", CT_U32, OFF(sip.max_media), 0, 1, 33554432, "131072",
 	  "media expectations (RTP/RTCP endpoints announced in SDP) tracked at once" },
+	{ "sip.shards", CT_U32, OFF(sip.shards), 0, 0, 256, "0",
+	  "call-state shards, each with its own lock, that queues' workers use side by side (calls "
+	  "split by Call-ID; 0: one with one queue, else 4 per queue)" },
 	{ "sip.dialog-early-timeout", CT_DURATION, OFF(sip.dialog_early_timeout), 0, 1, 86400, "180",
 	  "seconds an unanswered (early) dialog is kept" },
 	{ "sip.dialog-idle-timeout", CT_DURATION, OFF(sip.dialog_idle_timeout), 0, 1, 604800, "7200",

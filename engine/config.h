@@ -50,6 +50,7 @@ struct sw_config {
 		uint32_t max_dialogs;
 		uint32_t max_registrations;
 		uint32_t max_media;
+		uint32_t shards;
 		uint32_t dialog_early_timeout;
 		uint32_t dialog_idle_timeout;
 		uint32_t dialog_linger;

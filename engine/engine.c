@@ -50,9 +50,10 @@
  *    thread per packet and by the main thread for idle timers and stats:
  *    it is practically never contended.
  *  - What queues share is locked by domain, each lock its own:
- *    call_mu the call state (transactions, dialogs, registrations, media
- *    expectations: SIP and its RTP may come on different queues, and the
- *    cross-call counts such as calls by source span them); de_rw the rule
+ *    the call state in shards by Call-ID, a mutex each, plus a common part
+ *    for what spans calls (registrations, media expectations: SIP and its
+ *    RTP may come on different queues; the active-call counts) under its
+ *    own (sip_state.h, sip_state_int.h); timer_mu the shared clock; de_rw the rule
  *    set (read-locked by evaluations, which run side by side with each
  *    worker's own scratch; write-locked by a reload's swap); the tables
  *    rules count and remember in (thresholds, sip.rate counters, xbits)
@@ -60,8 +61,10 @@
  *    budget; anom_mu the rate limit of anomaly records; the EVE writer
  *    its own.
  *
- * Lock order: worker mu, call_mu, de_rw, a rule table's, block_mu,
- * anom_mu, EVE. A SIP message is judged holding call_mu (its rules read
+ * Lock order: worker mu, timer_mu, a call shard, the calls' common part,
+ * de_rw, a rule table's, block_mu, anom_mu, EVE (never two shards, nor two
+ * workers but by the stats writer, one after the other). A SIP message is
+ * judged holding its call's shard (its rules read
  * what the call state made of it, and a drop must end what it opened);
  * packet and RTP rules hold no call state. Everything else (decoding,
  * reassembly, framing, parsing, flow records, per-packet counting) runs
@@ -96,7 +99,7 @@ struct engine_worker {
 
 	sw_time now, next_tick, next_fine;
 	uint8_t started;
-	uint64_t call_t0, call_ns; /* call_mu taken at, and held in all (inline) */
+	uint64_t call_t0, call_ns; /* a call shard taken at, and held in all (inline) */
 
 	packet *cur;         /* packet being processed (NULL from timers) */
 	struct det_thread dt; /* rule evaluation scratch and counts */
@@ -118,11 +121,12 @@ struct engine {
 	uint8_t csum_mode;          /* decoder.checksum-validation: CSUM_AUTO, CSUM_YES, CSUM_NO */
 	struct engine_io io;
 
-	/* call_mu: the call state, the shared clock and timers. */
-	pthread_mutex_t call_mu;
+	/* The call state, in shards with a mutex each (sip_state.h). */
 	struct sip_state *sip;
-	struct engine_worker *call_w; /* the worker on whose behalf call_mu is held */
 	struct sip_state_stats sip_final;
+
+	/* timer_mu: the shared clock and the timers it runs. */
+	pthread_mutex_t timer_mu;
 	sw_time sh_now, first_ts, sh_next_tick, sh_next_fine;
 	sw_time sh_next_due;        /* the earlier of the two, read without the lock (atomic) */
 	uint8_t sh_started;         /* ... likewise */
@@ -524,8 +528,14 @@ static int body_is_sdp(const struct sip_msg *m)
 	return ct.len == 0 && m->body.len >= 4 && memcmp(m->body.p, "v=0", 3) == 0;
 }
 
-/* Takes call_mu on behalf of w (the call state's hooks then know whose
- * records and anomalies they are). */
+/*
+ * The worker the calling thread is judging or ticking for: the call
+ * state's hooks (records, anomalies), which may run under any shard, write
+ * for it. Set by every entry point that may reach the call state.
+ */
+static __thread struct engine_worker *tl_w;
+
+/* Takes call-state shard sh for w. */
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -533,24 +543,22 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void call_lock(struct engine_worker *w)
+static void call_lock(struct engine_worker *w, struct sip_state *sh)
 {
-	engine_lock(w, &w->e->call_mu);
-	w->e->call_w = w;
+	engine_lock(w, sip_state_mutex(sh));
 	if (w->e->inline_mode)
 		w->call_t0 = mono_ns();
 }
 
 /* Inline, the time it was held is counted (engine_busy_usec: the part of
  * the work that queues cannot share). */
-static void call_unlock(struct engine_worker *w)
+static void call_unlock(struct engine_worker *w, struct sip_state *sh)
 {
 	if (w->e->inline_mode) {
 		w->call_ns += mono_ns() - w->call_t0;
 		w->st.capture.engine_busy_usec = w->call_ns / 1000;
 	}
-	w->e->call_w = NULL;
-	pthread_mutex_unlock(&w->e->call_mu);
+	pthread_mutex_unlock(sip_state_mutex(sh));
 }
 
 static void byp_check_ended(struct engine_worker *w);
@@ -608,6 +616,7 @@ static void sip_message_parsed(struct engine_worker *w, struct flow *f, int dir,
 	struct sip_msg_result res;
 	struct eve_hdr h;
 	const struct sdp_session *sdp = NULL;
+	struct sip_state *sh;
 
 	msg_ctx_from(&ctx, w, f, dir, w->cur);
 	hdr_from_ctx(&h, &ctx);
@@ -644,9 +653,12 @@ static void sip_message_parsed(struct engine_worker *w, struct flow *f, int dir,
 	if (sdp)
 		for (unsigned i = 0; i < w->sdp.n_anom && i < SDP_MAX_ANOM; i++)
 			w->msg_anom[w->n_msg_anom++] = w->sdp.anom[i];
-	call_lock(w);
+	/* The call's shard is held until its rules are judged: they read what
+	 * the state made of the message, and a drop ends what it opened. */
+	sh = sip_state_shard_for(e->sip, m->call_id);
+	call_lock(w, sh);
 	w->in_msg = 1;
-	sip_state_message(e->sip, m, sdp, &ctx, &res);
+	sip_state_message(sh, m, sdp, &ctx, &res);
 	w->in_msg = 0;
 	/* Offloaded media of a call that ended ends with it, whichever
 	 * worker's table holds it (byp_check_ended()). */
@@ -679,9 +691,9 @@ static void sip_message_parsed(struct engine_worker *w, struct flow *f, int dir,
 		 * opened (a transaction, a call) ends now as "dropped" rather
 		 * than waiting for an answer that cannot come. */
 		if (w->verdict_drop && !dropped_before)
-			sip_state_dropped(e->sip, ctx.ts);
+			sip_state_dropped(sh, ctx.ts);
 	}
-	call_unlock(w);
+	call_unlock(w, sh);
 }
 
 /*
@@ -835,13 +847,12 @@ void engine_prepare(struct engine_prep *pp, packet *p)
 
 /* Whether p's sender is the address its call's SDP announced (1 yes,
  * 2 no), checked once per direction and again when the SDP changes.
- * Under call_mu. */
-static uint8_t rtp_source_state(struct engine_worker *w, packet *p, struct flow *f)
+ * Under the call's shard sh. */
+static uint8_t rtp_source_state(struct sip_state *sh, packet *p, struct flow *f)
 {
 	int dir = p->dir & 1;
 	if (!f->rtp_src_state[dir]) {
-		int ok = sip_state_media_source_ok(w->e->sip, f->dialog_id, p->dir ^ f->media_party,
-		                                   &p->src);
+		int ok = sip_state_media_source_ok(sh, f->dialog_id, p->dir ^ f->media_party, &p->src);
 		f->rtp_src_state[dir] = ok == 0 ? 2 : 1;
 	}
 	return f->rtp_src_state[dir];
@@ -946,24 +957,28 @@ static void byp_end(struct engine_worker *w, struct flow *f, enum flow_end_reaso
  * the old connection's bypass mark). With query (every 10 s) the kernel
  * is asked about the others: one it still forwards stays (and keeps its
  * call from idling out), one it has dropped has ended. The call state is
- * read under call_mu in one go; the kernel is asked without it.
+ * read under the calls' shards, the kernel asked without them.
  */
 static void byp_sweep(struct engine_worker *w, int query)
 {
 	struct engine *e = w->e;
 	uint32_t n = w->n_byp, n_act = 0;
-	uint64_t *live, *act;
+	uint64_t *live, *act, *act_sh;
 
 	if (!n)
 		return;
-	live = malloc(2 * (size_t)n * sizeof(*live));
+	live = malloc(3 * (size_t)n * sizeof(*live));
 	if (!live)
 		return; /* the next sweep */
 	act = live + n;
-	call_lock(w);
-	for (uint32_t i = 0; i < n; i++)
-		live[i] = sip_state_dialog_live(e->sip, w->byp[i]->dialog_id) ? w->byp[i]->dialog_id : 0;
-	call_unlock(w);
+	act_sh = act + n;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct flow *f = w->byp[i];
+		struct sip_state *sh = sip_state_shard(e->sip, f->dialog_shard);
+		call_lock(w, sh);
+		live[i] = sip_state_dialog_live(sh, f->dialog_id) ? f->dialog_id : 0;
+		call_unlock(w, sh);
+	}
 	/* From the end: a flow leaving moves the last one into its slot, which
 	 * was looked at already. */
 	for (uint32_t i = n; i-- > 0;) {
@@ -978,16 +993,17 @@ static void byp_sweep(struct engine_worker *w, int query)
 		alive = byp_query(w, f);
 		if (alive == 1) {
 			flow_touch(w->ft, f, w->now);
+			act_sh[n_act] = f->dialog_shard;
 			act[n_act++] = live[i];
 		} else if (alive == 0) {
 			flow_remove(w->ft, f, FLOW_END_TIMEOUT);
 		}
 	}
-	if (n_act) {
-		call_lock(w);
-		for (uint32_t i = 0; i < n_act; i++)
-			sip_state_media_activity(e->sip, act[i], w->now);
-		call_unlock(w);
+	for (uint32_t i = 0; i < n_act; i++) {
+		struct sip_state *sh = sip_state_shard(e->sip, (unsigned)act_sh[i]);
+		call_lock(w, sh);
+		sip_state_media_activity(sh, act[i], w->now);
+		call_unlock(w, sh);
 	}
 	free(live);
 }
@@ -1017,7 +1033,7 @@ static void byp_check(struct engine_worker *w)
  * Looks p's endpoints up in the media expectations: its destination first
  * (the receiver announced it), then its source. On a hit fills *mm and the
  * flow's media_party (XOR with a packet's dir gives its sending party).
- * Under call_mu.
+ * The expectations lock themselves (any shard's call may own one).
  */
 static int media_match(struct engine_worker *w, packet *p, struct flow *f, struct media_match *mm)
 {
@@ -1038,7 +1054,6 @@ static int media_match(struct engine_worker *w, packet *p, struct flow *f, struc
  * Phones reuse their RTP ports call after call, often within the flow
  * timeout: when new expectations were announced since this flow was tied
  * to its dialog, look again, and follow the endpoint to the newer call.
- * Under call_mu.
  */
 static void media_refresh(struct engine_worker *w, packet *p, struct flow *f)
 {
@@ -1051,6 +1066,7 @@ static void media_refresh(struct engine_worker *w, packet *p, struct flow *f)
 	f->rtp_src_state[0] = f->rtp_src_state[1] = 0; /* the call's SDP changed */
 	if (media_match(w, p, f, &mm) && mm.dialog_id != f->dialog_id) {
 		f->dialog_id = mm.dialog_id;
+		f->dialog_shard = mm.shard;
 		f->media_index = mm.media_index;
 		f->app = mm.is_rtcp ? FLOW_APP_RTCP : FLOW_APP_RTP;
 	} else {
@@ -1065,15 +1081,16 @@ static void handle_media(struct engine_worker *w, packet *p, struct flow *f)
 	uint8_t src_state = 0;
 
 	if (f->dialog_id) {
-		/* One visit to the call state per media packet. */
-		call_lock(w);
+		struct sip_state *sh;
 		media_refresh(w, p, f);
+		/* One visit to the call's shard per media packet. */
+		sh = sip_state_shard(w->e->sip, f->dialog_shard);
+		call_lock(w, sh);
 		/* party_dir: 0 = sent by the caller side, 1 = by the callee side. */
-		sip_state_media_packet(w->e->sip, f->dialog_id, f->media_index,
-		                       f->app == FLOW_APP_RTCP, p->dir ^ f->media_party,
-		                       p->payload_len, p->ts);
-		src_state = rtp_source_state(w, p, f);
-		call_unlock(w);
+		sip_state_media_packet(sh, f->dialog_id, f->media_index, f->app == FLOW_APP_RTCP,
+		                       p->dir ^ f->media_party, p->payload_len, p->ts);
+		src_state = rtp_source_state(sh, p, f);
+		call_unlock(w, sh);
 	}
 	if (f->app == FLOW_APP_RTCP) {
 		w->st.rtcp_pkts++;
@@ -1103,16 +1120,14 @@ static void handle_media(struct engine_worker *w, packet *p, struct flow *f)
 static int media_classify(struct engine_worker *w, packet *p, struct flow *f)
 {
 	struct media_match mm;
-	int hit;
-	call_lock(w);
-	hit = media_match(w, p, f, &mm);
-	if (hit)
-		f->media_epoch = sip_state_media_epoch(w->e->sip);
-	call_unlock(w);
-	if (!hit)
+	/* Read first: an expectation added after it makes the flow look again. */
+	uint32_t epoch = sip_state_media_epoch(w->e->sip);
+	if (!media_match(w, p, f, &mm))
 		return 0;
+	f->media_epoch = epoch;
 	f->app = mm.is_rtcp ? FLOW_APP_RTCP : FLOW_APP_RTP;
 	f->dialog_id = mm.dialog_id;
+	f->dialog_shard = mm.shard;
 	f->media_index = mm.media_index;
 	f->app_probed = 1;
 	if (mm.is_rtcp)
@@ -1378,12 +1393,12 @@ void engine_defer_write(struct engine *e, struct engine_defer *d)
 }
 
 /* ------------------------------------------------------------------ */
-/* State hooks (run under call_mu, for e->call_w)                      */
+/* State hooks (run under a call-state shard, for tl_w)               */
 
 static void on_txn_done(void *ud, const struct sip_txn_rec *t)
 {
 	struct engine *e = ud;
-	struct engine_worker *w = e->call_w;
+	struct engine_worker *w = tl_w;
 	if (!e->eve.enabled[EVE_T_SIP])
 		return;
 	if (w && w->defer &&
@@ -1395,7 +1410,7 @@ static void on_txn_done(void *ud, const struct sip_txn_rec *t)
 static void on_dialog_done(void *ud, const struct sip_dialog_rec *d)
 {
 	struct engine *e = ud;
-	struct engine_worker *w = e->call_w;
+	struct engine_worker *w = tl_w;
 	if (!e->eve.enabled[EVE_T_CALL])
 		return;
 	if (w && w->defer &&
@@ -1407,7 +1422,7 @@ static void on_dialog_done(void *ud, const struct sip_dialog_rec *d)
 static void on_state_anomaly(void *ud, const struct sip_msg_ctx *ctx, unsigned id)
 {
 	struct engine *e = ud;
-	struct engine_worker *w = e->call_w ? e->call_w : e->w[0];
+	struct engine_worker *w = tl_w ? tl_w : e->w[0];
 	struct eve_hdr h;
 	if (w->in_msg && w->n_msg_anom < SW_ARRAY_SIZE(w->msg_anom))
 		w->msg_anom[w->n_msg_anom++] = (uint16_t)id;
@@ -1477,10 +1492,13 @@ static void write_stats(struct engine *e, struct engine_worker *held, sw_time no
 		if (w != held)
 			pthread_mutex_unlock(&w->mu);
 	}
-	pthread_mutex_lock(&e->call_mu);
-	sip = e->sip ? *sip_state_get_stats(e->sip) : e->sip_final;
+	if (e->sip)
+		sip_state_stats(e->sip, &sip);
+	else
+		sip = e->sip_final;
+	pthread_mutex_lock(&e->timer_mu);
 	first = e->first_ts;
-	pthread_mutex_unlock(&e->call_mu);
+	pthread_mutex_unlock(&e->timer_mu);
 
 	pthread_rwlock_rdlock(&e->de_rw);
 	have_det = e->de != NULL;
@@ -1525,7 +1543,7 @@ static void shared_timers(struct engine_worker *w, sw_time ts)
 	struct engine *e = w->e;
 	if (ts < __atomic_load_n(&e->sh_next_due, __ATOMIC_RELAXED))
 		return;
-	call_lock(w);
+	pthread_mutex_lock(&e->timer_mu);
 	if (ts > e->sh_now)
 		e->sh_now = ts;
 	if (e->sh_now >= e->sh_next_tick) {
@@ -1543,7 +1561,7 @@ static void shared_timers(struct engine_worker *w, sw_time ts)
 	}
 	__atomic_store_n(&e->sh_next_due, MIN_OF(e->sh_next_fine, e->sh_next_tick),
 	                 __ATOMIC_RELAXED);
-	call_unlock(w);
+	pthread_mutex_unlock(&e->timer_mu);
 }
 
 /* The engine's clock starts with the first packet any worker sees. */
@@ -1552,7 +1570,7 @@ static void shared_start(struct engine_worker *w, sw_time ts)
 	struct engine *e = w->e;
 	if (__atomic_load_n(&e->sh_started, __ATOMIC_ACQUIRE))
 		return;
-	call_lock(w);
+	pthread_mutex_lock(&e->timer_mu);
 	if (!e->sh_started) {
 		uint64_t interval = e->cfg->outputs.stats.interval;
 		e->first_ts = e->sh_now = ts;
@@ -1563,7 +1581,7 @@ static void shared_start(struct engine_worker *w, sw_time ts)
 		__atomic_store_n(&e->sh_next_due, ts + TIMER_FINE, __ATOMIC_RELAXED);
 		__atomic_store_n(&e->sh_started, 1, __ATOMIC_RELEASE);
 	}
-	call_unlock(w);
+	pthread_mutex_unlock(&e->timer_mu);
 }
 
 static void advance_time(struct engine_worker *w, sw_time ts)
@@ -1801,6 +1819,7 @@ int engine_packet_prepared(struct engine_worker *w, packet *p, const struct engi
 	struct engine *e = w->e;
 	uint64_t mark = e->inline_mode ? overload_mark(w) : 0;
 	int v;
+	tl_w = w;
 	w->prep = pp;
 	v = engine_packet_inner(w, p);
 	w->prep = NULL;
@@ -1861,6 +1880,7 @@ void engine_worker_unlock(struct engine_worker *w)
 
 void engine_worker_tick(struct engine_worker *w, sw_time now)
 {
+	tl_w = w;
 	if (w->started)
 		advance_time(w, now);
 	else
@@ -2046,6 +2066,7 @@ struct engine *engine_create(const struct sw_config *cfg, const char *logdir, un
 {
 	struct engine *e = calloc(1, sizeof(*e));
 	char path[4096];
+	unsigned n_shards;
 
 	if (!e) {
 		snprintf(err, cap, "out of memory");
@@ -2053,7 +2074,7 @@ struct engine *engine_create(const struct sw_config *cfg, const char *logdir, un
 	}
 	e->cfg = cfg;
 	e->shard = -1;
-	pthread_mutex_init(&e->call_mu, NULL);
+	pthread_mutex_init(&e->timer_mu, NULL);
 	pthread_mutex_init(&e->block_mu, NULL);
 	{
 		pthread_rwlockattr_t ra;
@@ -2114,7 +2135,10 @@ struct engine *engine_create(const struct sw_config *cfg, const char *logdir, un
 		.dialog_done = on_dialog_done,
 		.anomaly = on_state_anomaly,
 	};
-	e->sip = sip_state_create(&ss, &hooks, e);
+	/* Call-state shards: one lets a single worker skip nothing; with
+	 * several, 4 per worker make two workers rarely want the same one. */
+	n_shards = cfg->sip.shards ? cfg->sip.shards : e->n_w > 1 ? 4 * e->n_w : 1;
+	e->sip = sip_state_create_sharded(&ss, &hooks, e, n_shards);
 	e->blocks = block_table_create(cfg->detect.max_blocks);
 	e->xbits = xbits_table_create(cfg->detect.max_xbits);
 	for (unsigned i = 0; i < e->n_w; i++)
@@ -2186,13 +2210,12 @@ void engine_finish(struct engine *e)
 	/* Order matters: open transactions and dialogs first (they may
 	 * reference flows), then the flows, then the last stats. */
 	/* The last stats show the tables as the capture left them. */
-	call_lock(w0);
+	tl_w = w0;
 	w0->cur = NULL;
-	e->sip_final = *sip_state_get_stats(e->sip);
+	sip_state_stats(e->sip, &e->sip_final);
 	sip_state_finish(e->sip);
 	sip_state_destroy(e->sip);
 	e->sip = NULL;
-	call_unlock(w0);
 	for (unsigned i = 0; i < e->n_w; i++) {
 		struct engine_worker *w = e->w[i];
 		w->cur = NULL;
@@ -2203,6 +2226,7 @@ void engine_finish(struct engine *e)
 	anomaly_flush_held(e, end, 1);
 	write_stats(e, NULL, end);
 	eve_flush(&e->eve);
+	tl_w = NULL;
 }
 
 void engine_destroy(struct engine *e)
@@ -2217,7 +2241,7 @@ void engine_destroy(struct engine *e)
 	block_table_free(e->blocks);
 	xbits_table_free(e->xbits);
 	eve_close(&e->eve);
-	pthread_mutex_destroy(&e->call_mu);
+	pthread_mutex_destroy(&e->timer_mu);
 	pthread_mutex_destroy(&e->block_mu);
 	pthread_rwlock_destroy(&e->de_rw);
 	pthread_mutex_destroy(&e->anom_mu);

@@ -48,6 +48,7 @@ struct flow {
 
 	/* Media flows: the dialog that announced this stream (0 if none). */
 	uint64_t dialog_id;
+	uint16_t dialog_shard;  /* its call-state shard (sip_state_shard()) */
 	uint8_t media_index;    /* m= line index in the SDP */
 	uint8_t media_party;    /* XOR with packet dir gives the sending party (0 caller side) */
 	uint32_t media_epoch;   /* sip_state_media_epoch() when dialog_id was last checked */

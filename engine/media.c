@@ -25,7 +25,7 @@ static uint64_t mkey(const sw_addr *a, uint16_t port, uint8_t proto)
 
 static void unlink_exp(struct sip_state *s, struct media_exp *x)
 {
-	struct media_exp **pp = &s->media_h[mkey(&x->addr, x->port, x->proto) & s->media_mask];
+	struct media_exp **pp = &s->c->media_h[mkey(&x->addr, x->port, x->proto) & s->c->media_mask];
 	while (*pp && *pp != x)
 		pp = &(*pp)->hnext;
 	if (*pp)
@@ -35,14 +35,14 @@ static void unlink_exp(struct sip_state *s, struct media_exp *x)
 		pp = &(*pp)->dnext;
 	if (*pp)
 		*pp = x->dnext;
-	dl_del(&s->media_lru, &x->lru);
-	s->st.media_active--;
+	dl_del(&s->c->media_lru, &x->lru);
+	s->c->st.media_active--;
 	free(x);
 }
 
 struct media_exp *media_find(struct sip_state *s, const sw_addr *a, uint16_t port, uint8_t proto)
 {
-	for (struct media_exp *x = s->media_h[mkey(a, port, proto) & s->media_mask]; x;
+	for (struct media_exp *x = s->c->media_h[mkey(a, port, proto) & s->c->media_mask]; x;
 	     x = x->hnext)
 		if (x->port == port && x->proto == proto && sw_addr_eq(&x->addr, a))
 			return x;
@@ -56,10 +56,10 @@ static void add(struct sip_state *s, struct dialog *d, int party, unsigned index
 	uint64_t h;
 	if (x)
 		unlink_exp(s, x);
-	if (s->st.media_active >= s->cfg.max_media) {
-		struct dl_node *n = dl_first(&s->media_lru);
+	if (s->c->st.media_active >= s->cfg.max_media) {
+		struct dl_node *n = dl_first(&s->c->media_lru);
 		if (n) {
-			s->st.media_evicted++;
+			s->c->st.media_evicted++;
 			ss_anomaly(s, NULL, ANOM_STATE_MEDIA_EVICTED);
 			unlink_exp(s, dl_entry(n, struct media_exp, lru));
 		}
@@ -75,14 +75,14 @@ static void add(struct sip_state *s, struct dialog *d, int party, unsigned index
 	x->is_rtcp = (uint8_t)rtcp;
 	x->index = (uint8_t)index;
 	h = mkey(a, port, IPPROTO_UDP);
-	x->hnext = s->media_h[h & s->media_mask];
-	s->media_h[h & s->media_mask] = x;
+	x->hnext = s->c->media_h[h & s->c->media_mask];
+	s->c->media_h[h & s->c->media_mask] = x;
 	x->dnext = d->media;
 	d->media = x;
-	dl_push(&s->media_lru, &x->lru);
-	s->st.media_active++;
-	s->st.media_added++;
-	s->media_epoch++;
+	dl_push(&s->c->media_lru, &x->lru);
+	s->c->st.media_active++;
+	s->c->st.media_added++;
+	__atomic_store_n(&s->c->media_epoch, s->c->media_epoch + 1, __ATOMIC_RELAXED);
 }
 
 /* Removes d's expectations announced by party for m= line index. */
@@ -110,8 +110,8 @@ static struct sip_dialog_media *slot(struct dialog *d, unsigned index, sw_str me
 	return m;
 }
 
-int media_from_sdp(struct sip_state *s, struct dialog *d, int party,
-                   const struct sdp_session *sdp)
+static int from_sdp(struct sip_state *s, struct dialog *d, int party,
+                    const struct sdp_session *sdp)
 {
 	static const uint8_t zero[16];
 	int moved = 0;
@@ -151,27 +151,46 @@ int media_from_sdp(struct sip_state *s, struct dialog *d, int party,
 	return moved;
 }
 
+/* The expectations, and every dialog's list of its own, are the common
+ * part's: changed under c->mu (an endpoint may move from a dialog of
+ * another shard to this one). */
+int media_from_sdp(struct sip_state *s, struct dialog *d, int party,
+                   const struct sdp_session *sdp)
+{
+	int moved;
+	pthread_mutex_lock(&s->c->mu);
+	moved = from_sdp(s, d, party, sdp);
+	pthread_mutex_unlock(&s->c->mu);
+	return moved;
+}
+
 void media_free_dialog(struct sip_state *s, struct dialog *d)
 {
+	pthread_mutex_lock(&s->c->mu);
 	while (d->media)
 		unlink_exp(s, d->media);
+	pthread_mutex_unlock(&s->c->mu);
 }
 
 void media_free_all(struct sip_state *s)
 {
 	struct dl_node *n;
-	while ((n = dl_first(&s->media_lru)))
+	pthread_mutex_lock(&s->c->mu);
+	while ((n = dl_first(&s->c->media_lru)))
 		unlink_exp(s, dl_entry(n, struct media_exp, lru));
+	pthread_mutex_unlock(&s->c->mu);
 }
 
 int sip_state_media_source_ok(struct sip_state *s, uint64_t dialog_id, int party,
                               const sw_addr *src)
 {
 	struct dialog *d = dialog_by_id(s, dialog_id);
+	int found = 0;
 	if (!d || party < 0 || party > 1)
 		return -1;
-	for (const struct media_exp *x = d->media; x; x = x->dnext)
-		if (x->party == party && sw_addr_eq(&x->addr, src))
-			return 1;
-	return sw_addr_eq(&d->addr[party], src);
+	pthread_mutex_lock(&s->c->mu);
+	for (const struct media_exp *x = d->media; x && !found; x = x->dnext)
+		found = x->party == party && sw_addr_eq(&x->addr, src);
+	pthread_mutex_unlock(&s->c->mu);
+	return found || sw_addr_eq(&d->addr[party], src);
 }

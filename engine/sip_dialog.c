@@ -151,8 +151,10 @@ static void count_call(struct sip_state *s, struct dialog *d, int delta)
 	if ((delta > 0) == (d->counted != 0))
 		return;
 	d->counted = delta > 0;
-	cmap_add(&s->calls, ss_key_addr('s', &d->addr[0]), delta);
-	cmap_add(&s->calls, d->acct_key, delta);
+	pthread_mutex_lock(&s->c->mu);
+	cmap_add(&s->c->calls, ss_key_addr('s', &d->addr[0]), delta);
+	cmap_add(&s->c->calls, d->acct_key, delta);
+	pthread_mutex_unlock(&s->c->mu);
 }
 
 /* Writes d's record and frees it. */
@@ -165,32 +167,54 @@ static void finish(struct sip_state *s, struct dialog *d)
 	set_list(s, d, DL_NONE, 0);
 	media_free_dialog(s, d);
 	s->st.dialogs_active--;
+	__atomic_sub_fetch(&s->c->dialogs_active, 1, __ATOMIC_RELAXED);
 	free(d);
 }
 
-static void make_room(struct sip_state *s, const struct sip_msg_ctx *ctx)
+/* Frees s's oldest dialog (an ended one first); 0 if it has none. */
+static int evict_one(struct sip_state *s, const struct sip_msg_ctx *ctx)
 {
 	struct dl_node *n;
 	struct dialog *d;
-	if (s->st.dialogs_active < s->cfg.max_dialogs)
-		return;
 	n = dl_first(&s->dlg_ended);
 	if (n) {
 		/* Already over: its record is complete, only the linger is cut short. */
 		finish(s, dl_entry(n, struct dialog, tnode));
-		return;
+		return 1;
 	}
 	n = dl_first(&s->dlg_early);
 	if (!n)
 		n = dl_first(&s->dlg_confirmed);
 	if (!n)
-		return;
+		return 0;
 	d = dl_entry(n, struct dialog, tnode);
 	d->end = "evicted";
 	d->end_ts = s->now;
 	s->st.dialogs_evicted++;
 	ss_anomaly(s, ctx, ANOM_STATE_DIALOG_EVICTED);
 	finish(s, d);
+	return 1;
+}
+
+/* Makes room for one more dialog: the cap is over all shards. */
+static void make_room(struct sip_state *s, const struct sip_msg_ctx *ctx)
+{
+	if (__atomic_load_n(&s->c->dialogs_active, __ATOMIC_RELAXED) < s->cfg.max_dialogs)
+		return;
+	if (evict_one(s, ctx))
+		return;
+	/* This shard holds none: another one gives one up, if free now
+	 * (trylock: a shard is never waited for while holding one). */
+	for (unsigned i = 1; i < s->c->n_shards; i++) {
+		struct sip_state *x = s->c->shards[(s->index + i) % s->c->n_shards];
+		int done;
+		if (pthread_mutex_trylock(&x->mu) != 0)
+			continue;
+		done = evict_one(x, ctx);
+		pthread_mutex_unlock(&x->mu);
+		if (done)
+			return;
+	}
 }
 
 static void insert(struct sip_state *s, struct dialog *d)
@@ -203,6 +227,7 @@ static void insert(struct sip_state *s, struct dialog *d)
 	s->dlg_idh[ib] = d;
 	s->st.dialogs++;
 	s->st.dialogs_active++;
+	__atomic_add_fetch(&s->c->dialogs_active, 1, __ATOMIC_RELAXED);
 }
 
 static struct dialog *create(struct sip_state *s, const struct sip_msg *m,
@@ -233,7 +258,8 @@ static struct dialog *create(struct sip_state *s, const struct sip_msg *m,
 	d->s_caller_ua = ua;
 	d->s_ruri = ruri;
 	d->hash = dkey(m->call_id, m->from.tag);
-	d->id = ++s->next_dialog_id;
+	d->id = __atomic_add_fetch(&s->c->next_dialog_id, 1, __ATOMIC_RELAXED);
+	d->shard = s->index;
 	d->flow_id = ctx->flow_id;
 	d->start = d->last_activity = ctx->ts;
 	d->addr[0] = ctx->src;
@@ -267,12 +293,17 @@ static struct dialog *fork_of(struct sip_state *s, const struct dialog *o, sw_st
 	d = malloc(sizeof(*d) + sl);
 	if (!d)
 		return NULL;
+	/* o->media is the common part's (another shard may move one of its
+	 * endpoints meanwhile); the copy gets none of it. */
+	pthread_mutex_lock(&s->c->mu);
 	memcpy(d, o, sizeof(*d) + sl);
+	pthread_mutex_unlock(&s->c->mu);
 	d->hnext = d->idnext = NULL;
 	d->tnode.prev = d->tnode.next = NULL;
 	d->tlist = DL_NONE;
 	d->media = NULL;
-	d->id = ++s->next_dialog_id;
+	d->id = __atomic_add_fetch(&s->c->next_dialog_id, 1, __ATOMIC_RELAXED);
+	d->shard = s->index;
 	memset(d->m, 0, sizeof(d->m));
 	d->n_m = 0;
 	d->callee_ua[0] = '\0';
@@ -400,9 +431,11 @@ void dialog_request(struct sip_state *s, const struct sip_msg *m, const struct s
 			s->msg_dialog = d;
 		}
 		if (!res->retransmission) {
-			res->calls_by_src = cmap_get(&s->calls, ss_key_addr('s', &ctx->src));
+			pthread_mutex_lock(&s->c->mu);
+			res->calls_by_src = cmap_get(&s->c->calls, ss_key_addr('s', &ctx->src));
 			res->calls_by_account =
-			        m->authz.present ? cmap_get(&s->calls, ss_key_str('a', m->authz.username)) : 0;
+			        m->authz.present ? cmap_get(&s->c->calls, ss_key_str('a', m->authz.username)) : 0;
+			pthread_mutex_unlock(&s->c->mu);
 		}
 		if (sdp && !res->retransmission)
 			media_from_sdp(s, d, 0, sdp);

@@ -32,7 +32,7 @@ static uint64_t rkey(const char *aor)
 
 static struct reg *lookup(struct sip_state *s, const char *aor, uint64_t h)
 {
-	for (struct reg *r = s->reg_h[h & s->reg_mask]; r; r = r->hnext)
+	for (struct reg *r = s->c->reg_h[h & s->c->reg_mask]; r; r = r->hnext)
 		if (r->hash == h && strcmp(r->aor, aor) == 0)
 			return r;
 	return NULL;
@@ -41,14 +41,14 @@ static struct reg *lookup(struct sip_state *s, const char *aor, uint64_t h)
 static void reg_free(struct sip_state *s, struct reg *r)
 {
 	for (unsigned i = 0; i < r->n_b; i++)
-		cmap_add(&s->regsrc, ss_key_addr('r', &r->b[i].src), -1);
-	struct reg **pp = &s->reg_h[r->hash & s->reg_mask];
+		cmap_add(&s->c->regsrc, ss_key_addr('r', &r->b[i].src), -1);
+	struct reg **pp = &s->c->reg_h[r->hash & s->c->reg_mask];
 	while (*pp && *pp != r)
 		pp = &(*pp)->hnext;
 	if (*pp)
 		*pp = r->hnext;
-	dl_del(&s->reg_lru, &r->lru);
-	s->st.regs_active--;
+	dl_del(&s->c->reg_lru, &r->lru);
+	s->c->st.regs_active--;
 	free(r);
 }
 
@@ -57,10 +57,10 @@ static struct reg *create(struct sip_state *s, const char *aor, uint64_t h,
 {
 	size_t n = strlen(aor);
 	struct reg *r;
-	if (s->st.regs_active >= s->cfg.max_regs) {
-		struct dl_node *x = dl_first(&s->reg_lru);
+	if (s->c->st.regs_active >= s->cfg.max_regs) {
+		struct dl_node *x = dl_first(&s->c->reg_lru);
 		if (x) {
-			s->st.reg_evicted++;
+			s->c->st.reg_evicted++;
 			ss_anomaly(s, ctx, ANOM_STATE_REG_EVICTED);
 			reg_free(s, dl_entry(x, struct reg, lru));
 		}
@@ -70,10 +70,10 @@ static struct reg *create(struct sip_state *s, const char *aor, uint64_t h,
 		return NULL;
 	memcpy(r->aor, aor, n + 1);
 	r->hash = h;
-	r->hnext = s->reg_h[h & s->reg_mask];
-	s->reg_h[h & s->reg_mask] = r;
-	dl_push(&s->reg_lru, &r->lru);
-	s->st.regs_active++;
+	r->hnext = s->c->reg_h[h & s->c->reg_mask];
+	s->c->reg_h[h & s->c->reg_mask] = r;
+	dl_push(&s->c->reg_lru, &r->lru);
+	s->c->st.regs_active++;
 	return r;
 }
 
@@ -132,7 +132,7 @@ static struct reg_binding *find_binding(struct reg *r, const char *contact)
 static void drop_binding(struct sip_state *s, struct reg *r, struct reg_binding *b)
 {
 	unsigned i = (unsigned)(b - r->b);
-	cmap_add(&s->regsrc, ss_key_addr('r', &b->src), -1);
+	cmap_add(&s->c->regsrc, ss_key_addr('r', &b->src), -1);
 	memmove(&r->b[i], &r->b[i + 1], (r->n_b - i - 1) * sizeof(r->b[0]));
 	r->n_b--;
 }
@@ -200,19 +200,19 @@ void reg_response(struct sip_state *s, const struct sip_msg *m, const struct sip
 					for (unsigned i = 1; i < r->n_b; i++)
 						if (r->b[i].expires_at < b->expires_at)
 							b = &r->b[i];
-					cmap_add(&s->regsrc, ss_key_addr('r', &b->src), -1);
+					cmap_add(&s->c->regsrc, ss_key_addr('r', &b->src), -1);
 				}
 				memset(b, 0, sizeof(*b));
 				memcpy(b->contact, contact, sizeof(contact));
 				b->src = t->src;
-				cmap_add(&s->regsrc, ss_key_addr('r', &b->src), 1);
+				cmap_add(&s->c->regsrc, ss_key_addr('r', &b->src), 1);
 				b->first_seen = ctx->ts;
 				bound++;
 			}
 			if (!sw_addr_eq(&b->src, &t->src)) { /* refreshed from a new address */
-				cmap_add(&s->regsrc, ss_key_addr('r', &b->src), -1);
+				cmap_add(&s->c->regsrc, ss_key_addr('r', &b->src), -1);
 				b->src = t->src;
-				cmap_add(&s->regsrc, ss_key_addr('r', &b->src), 1);
+				cmap_add(&s->c->regsrc, ss_key_addr('r', &b->src), 1);
 			}
 			b->sport = t->sport;
 			b->expires_at = ctx->ts + (sw_time)exp * SW_USEC_PER_SEC;
@@ -223,25 +223,25 @@ void reg_response(struct sip_state *s, const struct sip_msg *m, const struct sip
 		reg_free(s, r);
 		r = NULL;
 		t->reg_action = "unbind_all";
-		s->st.reg_unbinds++;
+		s->c->st.reg_unbinds++;
 		return;
 	}
 	if (r) {
-		dl_del(&s->reg_lru, &r->lru);
-		dl_push(&s->reg_lru, &r->lru);
+		dl_del(&s->c->reg_lru, &r->lru);
+		dl_push(&s->c->reg_lru, &r->lru);
 		t->reg_contacts = r->n_b;
 		if (r->n_b == 0)
 			reg_free(s, r);
 	}
 	if (bound) {
 		t->reg_action = "bind";
-		s->st.reg_binds++;
+		s->c->st.reg_binds++;
 	} else if (refreshed) {
 		t->reg_action = "refresh";
-		s->st.reg_refreshes++;
+		s->c->st.reg_refreshes++;
 	} else if (unbound) {
 		t->reg_action = "unbind";
-		s->st.reg_unbinds++;
+		s->c->st.reg_unbinds++;
 	} else {
 		t->reg_action = "query";
 	}
@@ -249,14 +249,14 @@ void reg_response(struct sip_state *s, const struct sip_msg *m, const struct sip
 
 void reg_tick(struct sip_state *s)
 {
-	struct dl_node *n = dl_first(&s->reg_lru), *next;
+	struct dl_node *n = dl_first(&s->c->reg_lru), *next;
 	for (; n; n = next) {
 		struct reg *r = dl_entry(n, struct reg, lru);
-		next = n->next == &s->reg_lru.head ? NULL : n->next;
+		next = n->next == &s->c->reg_lru.head ? NULL : n->next;
 		for (unsigned i = 0; i < r->n_b;) {
 			if (r->b[i].expires_at <= s->now) {
 				drop_binding(s, r, &r->b[i]);
-				s->st.reg_expired++;
+				s->c->st.reg_expired++;
 			} else {
 				i++;
 			}
@@ -269,6 +269,6 @@ void reg_tick(struct sip_state *s)
 void reg_free_all(struct sip_state *s)
 {
 	struct dl_node *n;
-	while ((n = dl_first(&s->reg_lru)))
+	while ((n = dl_first(&s->c->reg_lru)))
 		reg_free(s, dl_entry(n, struct reg, lru));
 }

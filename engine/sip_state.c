@@ -6,6 +6,7 @@
 #include "sip_state_int.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "anomaly.h"
 
@@ -53,90 +54,187 @@ uint16_t strs_put_cstr(struct strs *b, const char *s, size_t max)
 	return strs_put(b, sw_str_make(s, strlen(s)), max);
 }
 
-struct sip_state *sip_state_create(const struct sip_state_cfg *cfg,
-                                   const struct sip_state_hooks *hooks, void *ud)
+static void common_free(struct sip_common *c)
+{
+	if (!c)
+		return;
+	free(c->reg_h);
+	free(c->media_h);
+	cmap_free(&c->calls);
+	cmap_free(&c->regsrc);
+	free(c->shards);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+/* One shard: its transaction and dialog tables sized for its part of the caps. */
+static struct sip_state *shard_create(const struct sip_state_cfg *cfg,
+                                      const struct sip_state_hooks *hooks, void *ud,
+                                      struct sip_common *c, unsigned index, unsigned n)
 {
 	struct sip_state *s = calloc(1, sizeof(*s));
-	uint32_t n;
+	uint32_t b;
 	if (!s)
 		return NULL;
 	s->cfg = *cfg;
-	if (!s->cfg.max_txns)
-		s->cfg.max_txns = 65536;
-	if (!s->cfg.max_dialogs)
-		s->cfg.max_dialogs = 65536;
-	if (!s->cfg.max_regs)
-		s->cfg.max_regs = 65536;
-	if (!s->cfg.max_media)
-		s->cfg.max_media = 131072;
-	if (!s->cfg.txn_timeout)
-		s->cfg.txn_timeout = 32;
-	if (!s->cfg.dialog_early_timeout)
-		s->cfg.dialog_early_timeout = 180;
-	if (!s->cfg.dialog_idle_timeout)
-		s->cfg.dialog_idle_timeout = 7200;
-	if (!s->cfg.reg_max_expires)
-		s->cfg.reg_max_expires = 86400;
+	s->c = c;
+	s->index = (uint16_t)index;
 	s->hooks = hooks;
 	s->ud = ud;
-
-	n = ss_pow2(s->cfg.max_txns);
-	s->txn_mask = n - 1;
-	s->txn_h = calloc(n, sizeof(*s->txn_h));
-	n = ss_pow2(s->cfg.max_dialogs);
-	s->dlg_mask = n - 1;
-	s->dlg_h = calloc(n, sizeof(*s->dlg_h));
-	s->dlg_idh = calloc(n, sizeof(*s->dlg_idh));
-	n = ss_pow2(s->cfg.max_regs);
-	s->reg_mask = n - 1;
-	s->reg_h = calloc(n, sizeof(*s->reg_h));
-	n = ss_pow2(s->cfg.max_media);
-	s->media_mask = n - 1;
-	s->media_h = calloc(n, sizeof(*s->media_h));
-	if (!s->txn_h || !s->dlg_h || !s->dlg_idh || !s->reg_h || !s->media_h ||
-	    cmap_init(&s->calls, s->cfg.max_dialogs / 4) != 0 ||
-	    cmap_init(&s->regsrc, s->cfg.max_regs / 4) != 0)
-		goto fail;
+	pthread_mutex_init(&s->mu, NULL);
+	b = ss_pow2((cfg->max_txns + n - 1) / n);
+	s->txn_mask = b - 1;
+	s->txn_h = calloc(b, sizeof(*s->txn_h));
+	b = ss_pow2((cfg->max_dialogs + n - 1) / n);
+	s->dlg_mask = b - 1;
+	s->dlg_h = calloc(b, sizeof(*s->dlg_h));
+	s->dlg_idh = calloc(b, sizeof(*s->dlg_idh));
 	dl_init(&s->txn_wait);
 	dl_init(&s->txn_inv_proc);
 	dl_init(&s->txn_done);
 	dl_init(&s->dlg_early);
 	dl_init(&s->dlg_confirmed);
 	dl_init(&s->dlg_ended);
-	dl_init(&s->reg_lru);
-	dl_init(&s->media_lru);
+	if (!s->txn_h || !s->dlg_h || !s->dlg_idh) {
+		free(s->txn_h);
+		free(s->dlg_h);
+		free(s->dlg_idh);
+		pthread_mutex_destroy(&s->mu);
+		free(s);
+		return NULL;
+	}
 	return s;
-fail:
-	sip_state_destroy(s);
-	return NULL;
+}
+
+struct sip_state *sip_state_create_sharded(const struct sip_state_cfg *cfg,
+                                           const struct sip_state_hooks *hooks, void *ud,
+                                           unsigned n_shards)
+{
+	struct sip_state_cfg k = *cfg;
+	struct sip_common *c;
+	uint32_t n;
+
+	if (!n_shards)
+		n_shards = 1;
+	if (n_shards > SIP_STATE_MAX_SHARDS)
+		n_shards = SIP_STATE_MAX_SHARDS;
+	if (!k.max_txns)
+		k.max_txns = 65536;
+	if (!k.max_dialogs)
+		k.max_dialogs = 65536;
+	if (!k.max_regs)
+		k.max_regs = 65536;
+	if (!k.max_media)
+		k.max_media = 131072;
+	if (!k.txn_timeout)
+		k.txn_timeout = 32;
+	if (!k.dialog_early_timeout)
+		k.dialog_early_timeout = 180;
+	if (!k.dialog_idle_timeout)
+		k.dialog_idle_timeout = 7200;
+	if (!k.reg_max_expires)
+		k.reg_max_expires = 86400;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	pthread_mutex_init(&c->mu, NULL);
+	n = ss_pow2(k.max_regs);
+	c->reg_mask = n - 1;
+	c->reg_h = calloc(n, sizeof(*c->reg_h));
+	n = ss_pow2(k.max_media);
+	c->media_mask = n - 1;
+	c->media_h = calloc(n, sizeof(*c->media_h));
+	dl_init(&c->reg_lru);
+	dl_init(&c->media_lru);
+	c->shards = calloc(n_shards, sizeof(*c->shards));
+	if (!c->reg_h || !c->media_h || !c->shards || cmap_init(&c->calls, k.max_dialogs / 4) != 0 ||
+	    cmap_init(&c->regsrc, k.max_regs / 4) != 0) {
+		common_free(c);
+		return NULL;
+	}
+	for (; c->n_shards < n_shards; c->n_shards++) {
+		c->shards[c->n_shards] = shard_create(&k, hooks, ud, c, c->n_shards, n_shards);
+		if (!c->shards[c->n_shards]) {
+			if (c->n_shards)
+				sip_state_destroy(c->shards[0]);
+			else
+				common_free(c);
+			return NULL;
+		}
+	}
+	return c->shards[0];
+}
+
+struct sip_state *sip_state_create(const struct sip_state_cfg *cfg,
+                                   const struct sip_state_hooks *hooks, void *ud)
+{
+	return sip_state_create_sharded(cfg, hooks, ud, 1);
+}
+
+unsigned sip_state_shards(const struct sip_state *s)
+{
+	return s->c->n_shards;
+}
+
+struct sip_state *sip_state_shard(struct sip_state *s, unsigned i)
+{
+	return s->c->shards[i < s->c->n_shards ? i : 0];
+}
+
+struct sip_state *sip_state_shard_for(struct sip_state *s, sw_str call_id)
+{
+	if (s->c->n_shards == 1)
+		return s->c->shards[0];
+	return s->c->shards[sw_hash_mix(sw_hash_bytes(0, call_id.p, call_id.len)) % s->c->n_shards];
+}
+
+unsigned sip_state_shard_index(const struct sip_state *s)
+{
+	return s->index;
+}
+
+pthread_mutex_t *sip_state_mutex(struct sip_state *s)
+{
+	return &s->mu;
 }
 
 void sip_state_finish(struct sip_state *s)
 {
+	struct sip_common *c = s->c;
+	sw_time now = 0;
+	/* Ended at the latest time any shard saw, as one state would be. */
+	for (unsigned i = 0; i < c->n_shards; i++)
+		now = SW_MAX(now, c->shards[i]->now);
+	for (unsigned i = 0; i < c->n_shards; i++)
+		c->shards[i]->now = now;
 	/* Transactions first: their records name dialogs still open. */
-	if (s->txn_h)
-		txn_free_all(s);
-	if (s->dlg_h && s->dlg_idh)
-		dialog_free_all(s);
-	if (s->media_h)
-		media_free_all(s);
-	if (s->reg_h)
-		reg_free_all(s);
+	for (unsigned i = 0; i < c->n_shards; i++)
+		txn_free_all(c->shards[i]);
+	for (unsigned i = 0; i < c->n_shards; i++)
+		dialog_free_all(c->shards[i]);
+	media_free_all(s);
+	pthread_mutex_lock(&c->mu);
+	reg_free_all(s);
+	pthread_mutex_unlock(&c->mu);
 }
 
 void sip_state_destroy(struct sip_state *s)
 {
+	struct sip_common *c;
 	if (!s)
 		return;
+	c = s->c;
 	sip_state_finish(s);
-	free(s->txn_h);
-	free(s->dlg_h);
-	free(s->dlg_idh);
-	free(s->reg_h);
-	free(s->media_h);
-	cmap_free(&s->calls);
-	cmap_free(&s->regsrc);
-	free(s);
+	for (unsigned i = 0; i < c->n_shards; i++) {
+		struct sip_state *x = c->shards[i];
+		free(x->txn_h);
+		free(x->dlg_h);
+		free(x->dlg_idh);
+		pthread_mutex_destroy(&x->mu);
+		free(x);
+	}
+	common_free(c);
 }
 
 void sip_state_message(struct sip_state *s, const struct sip_msg *m,
@@ -154,7 +252,9 @@ void sip_state_message(struct sip_state *s, const struct sip_msg *m,
 	if (m->call_id.len == 0 || !m->cseq.valid)
 		return;
 	if (m->is_request) {
-		res->src_registered = cmap_get(&s->regsrc, ss_key_addr('r', &ctx->src)) > 0;
+		pthread_mutex_lock(&s->c->mu);
+		res->src_registered = cmap_get(&s->c->regsrc, ss_key_addr('r', &ctx->src)) > 0;
+		pthread_mutex_unlock(&s->c->mu);
 		t = txn_request(s, m, ctx, res);
 		/* The engine parsed the body already: a usable SDP is what counts. */
 		if (t && sdp && t->method_id == m->method_id)
@@ -182,8 +282,11 @@ void sip_state_message(struct sip_state *s, const struct sip_msg *m,
 				res->auth_ok = (uint8_t)had;
 		}
 		if (t && t->method_id == SIP_M_REGISTER && m->status >= 200 && !res->retransmission &&
-		    !t->written)
+		    !t->written) {
+			pthread_mutex_lock(&s->c->mu);
 			reg_response(s, m, ctx, t, res);
+			pthread_mutex_unlock(&s->c->mu);
+		}
 		dialog_response(s, m, sdp, ctx, t, res);
 		if (t && m->status >= 200 && !t->written && !res->retransmission)
 			txn_write(s, t, "completed");
@@ -206,27 +309,43 @@ void sip_state_dropped(struct sip_state *s, sw_time ts)
 
 void sip_state_tick(struct sip_state *s, sw_time now)
 {
+	struct sip_common *c = s->c;
+	for (unsigned i = 0; i < c->n_shards; i++) {
+		struct sip_state *x = c->shards[i];
+		pthread_mutex_lock(&x->mu);
+		if (now > x->now)
+			x->now = now;
+		txn_tick(x);
+		dialog_tick(x);
+		pthread_mutex_unlock(&x->mu);
+	}
 	if (now > s->now)
 		s->now = now;
-	txn_tick(s);
-	dialog_tick(s);
-	if (s->now >= s->next_reg_sweep) {
+	pthread_mutex_lock(&c->mu);
+	if (s->now >= c->next_reg_sweep) {
 		reg_tick(s);
-		s->next_reg_sweep = s->now + 5 * SW_USEC_PER_SEC;
+		c->next_reg_sweep = s->now + 5 * SW_USEC_PER_SEC;
 	}
+	pthread_mutex_unlock(&c->mu);
 }
 
 int sip_state_media_lookup(struct sip_state *s, const sw_addr *addr, uint16_t port,
                            uint8_t proto, struct media_match *mm)
 {
-	const struct media_exp *x = media_find(s, addr, port, proto);
-	if (!x)
-		return 0;
-	mm->dialog_id = x->dlg->id;
-	mm->party = x->party;
-	mm->is_rtcp = x->is_rtcp;
-	mm->media_index = x->index;
-	return 1;
+	const struct media_exp *x;
+	int hit = 0;
+	pthread_mutex_lock(&s->c->mu);
+	x = media_find(s, addr, port, proto);
+	if (x) {
+		mm->dialog_id = x->dlg->id;
+		mm->shard = x->dlg->shard;
+		mm->party = x->party;
+		mm->is_rtcp = x->is_rtcp;
+		mm->media_index = x->index;
+		hit = 1;
+	}
+	pthread_mutex_unlock(&s->c->mu);
+	return hit;
 }
 
 static void media_activity(struct sip_state *s, struct dialog *d, sw_time ts)
@@ -279,12 +398,39 @@ void sip_state_media_packet(struct sip_state *s, uint64_t dialog_id, unsigned me
 
 uint32_t sip_state_media_epoch(const struct sip_state *s)
 {
-	return s->media_epoch;
+	return __atomic_load_n(&s->c->media_epoch, __ATOMIC_RELAXED);
 }
 
-const struct sip_state_stats *sip_state_get_stats(const struct sip_state *s)
+void sip_state_stats(struct sip_state *s, struct sip_state_stats *out)
 {
-	return &s->st;
+	struct sip_common *c = s->c;
+	const uint64_t *src;
+	uint64_t *dst = (uint64_t *)out;
+	size_t n = sizeof(*out) / sizeof(uint64_t);
+
+	memset(out, 0, sizeof(*out));
+	/* Shards count transactions and dialogs, the common part the rest:
+	 * every counter is a sum. */
+	for (unsigned i = 0; i < c->n_shards; i++) {
+		struct sip_state *x = c->shards[i];
+		pthread_mutex_lock(&x->mu);
+		src = (const uint64_t *)&x->st;
+		for (size_t k = 0; k < n; k++)
+			dst[k] += src[k];
+		pthread_mutex_unlock(&x->mu);
+	}
+	pthread_mutex_lock(&c->mu);
+	src = (const uint64_t *)&c->st;
+	for (size_t k = 0; k < n; k++)
+		dst[k] += src[k];
+	pthread_mutex_unlock(&c->mu);
+}
+
+const struct sip_state_stats *sip_state_get_stats(struct sip_state *s)
+{
+	static __thread struct sip_state_stats sum;
+	sip_state_stats(s, &sum);
+	return &sum;
 }
 
 const char *sip_txn_state_name(int st)

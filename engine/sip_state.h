@@ -19,6 +19,8 @@
 #ifndef SW_SIP_STATE_H
 #define SW_SIP_STATE_H
 
+#include <pthread.h>
+
 #include "common.h"
 #include "sdp_parse.h"
 #include "sip_parse.h"
@@ -177,6 +179,7 @@ struct sip_state_stats {
 /* A media expectation that matched an RTP/RTCP endpoint. */
 struct media_match {
 	uint64_t dialog_id;
+	uint16_t shard;      /* the dialog's shard (sip_state_shard()) */
 	uint8_t party;       /* who announced this address: 0 caller, 1 callee */
 	uint8_t is_rtcp;
 	uint8_t media_index;
@@ -187,6 +190,27 @@ struct sip_state;
 /* Allocates the state tables. hooks and ud must outlive it. NULL on ENOMEM. */
 struct sip_state *sip_state_create(const struct sip_state_cfg *cfg,
                                    const struct sip_state_hooks *hooks, void *ud);
+
+/*
+ * Shards (sip_state_int.h): the same, split by Call-ID into n_shards (at
+ * most SIP_STATE_MAX_SHARDS) that threads may use side by side. The handle
+ * returned is shard 0 and stands for the whole state in create, finish,
+ * destroy, tick, stats and the media lookup; a message, sip_state_dropped()
+ * and the functions taking a dialog_id go to one shard
+ * (sip_state_shard_for() its Call-ID, sip_state_shard() a media match's),
+ * whose mutex the caller holds (with one shard, single-threaded callers
+ * need not). What spans calls locks itself. The tables' caps are over all
+ * shards; identifiers number things as one state would.
+ */
+#define SIP_STATE_MAX_SHARDS 256
+struct sip_state *sip_state_create_sharded(const struct sip_state_cfg *cfg,
+                                           const struct sip_state_hooks *hooks, void *ud,
+                                           unsigned n_shards);
+unsigned sip_state_shards(const struct sip_state *s);
+struct sip_state *sip_state_shard(struct sip_state *s, unsigned i);
+struct sip_state *sip_state_shard_for(struct sip_state *s, sw_str call_id);
+unsigned sip_state_shard_index(const struct sip_state *s);
+pthread_mutex_t *sip_state_mutex(struct sip_state *s);
 /*
  * Ends every open transaction and dialog now (records with end "shutdown";
  * terminated dialogs still lingering get their own end reason). The
@@ -213,7 +237,8 @@ void sip_state_message(struct sip_state *s, const struct sip_msg *m,
  */
 void sip_state_dropped(struct sip_state *s, sw_time ts);
 
-/* Expires transactions, dialogs, registrations and media at packet time now. */
+/* Expires transactions, dialogs, registrations and media at packet time
+ * now (taking each shard's mutex in turn: the caller holds none). */
 void sip_state_tick(struct sip_state *s, sw_time now);
 
 /* 1 and *mm if addr:port (proto) was announced in a live dialog's SDP. */
@@ -248,7 +273,11 @@ int sip_state_dialog_live(struct sip_state *s, uint64_t dialog_id);
  */
 void sip_state_media_activity(struct sip_state *s, uint64_t dialog_id, sw_time ts);
 
-const struct sip_state_stats *sip_state_get_stats(const struct sip_state *s);
+/* The counters of all shards and the common part, added up (the caller
+ * holds no shard). */
+void sip_state_stats(struct sip_state *s, struct sip_state_stats *out);
+/* The same into a per-thread buffer (single-threaded callers, tests). */
+const struct sip_state_stats *sip_state_get_stats(struct sip_state *s);
 
 const char *sip_txn_state_name(int st);
 const char *sip_dialog_state_name(int st);

@@ -13,6 +13,7 @@
 #ifndef SW_SIP_STATE_INT_H
 #define SW_SIP_STATE_INT_H
 
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "sip_state.h"
@@ -146,7 +147,8 @@ struct dialog {
 	struct sip_dialog_media m[SIP_DIALOG_MAX_MEDIA];
 	uint8_t n_m;
 	uint16_t s_call_id, s_from, s_to, s_from_tag, s_caller_ua, s_ruri;
-	uint64_t acct_key;       /* s->calls key of the INVITE's Authorization username (0: none) */
+	uint64_t acct_key;       /* c->calls key of the INVITE's Authorization username (0: none) */
+	uint16_t shard;          /* its shard's index */
 	char to_tag[64];         /* set by the first tagged response; forks get their own dialog */
 	char callee_ua[96];
 	char strs[];
@@ -212,16 +214,54 @@ uint32_t cmap_get(const struct cmap *m, uint64_t key);
 uint64_t ss_key_addr(char kind, const sw_addr *a);
 uint64_t ss_key_str(char kind, sw_str s);
 
+/*
+ * Shards. The call state is split by Call-ID into shards (struct
+ * sip_state each, the first one the handle the engine created): a shard
+ * holds the transactions and dialogs of its Call-IDs and is used by one
+ * thread at a time (its mutex, taken by the caller: sip_state.h). What
+ * spans calls is in struct sip_common, shared by the shards under its own
+ * mutex (taken inside, never held while taking a shard's): registrations
+ * (by AOR, with the bindings per source address), media expectations (by
+ * address and port: RTP finds its call whatever its Call-ID) and the
+ * active-call counts per caller and account. Identifiers come from common
+ * counters, so one shard or many number things the same way; the tables'
+ * caps are over all shards (a shard makes room by evicting its own oldest).
+ */
+struct sip_common {
+	pthread_mutex_t mu;
+	struct reg **reg_h;
+	uint32_t reg_mask;
+	struct dl_list reg_lru;
+	sw_time next_reg_sweep;
+
+	struct media_exp **media_h;
+	uint32_t media_mask;
+	struct dl_list media_lru;
+	uint32_t media_epoch;  /* written under mu, read without (atomic) */
+
+	struct cmap calls;  /* active dialogs by caller address ('s') and account ('a') */
+	struct cmap regsrc; /* registration bindings by source address */
+	struct sip_state_stats st; /* the registrations' and media's counters */
+
+	/* Atomic: taken and counted by shards side by side. */
+	uint64_t next_txn_id, next_dialog_id;
+	uint64_t txns_active, dialogs_active;
+
+	struct sip_state **shards;
+	unsigned n_shards;
+};
+
 struct sip_state {
 	struct sip_state_cfg cfg;
+	struct sip_common *c;
+	pthread_mutex_t mu;
+	uint16_t index;     /* in c->shards */
 	/* What the current sip_state_message() call opened (for sip_state_dropped()). */
 	struct txn *msg_txn;
 	struct dialog *msg_dialog;
 	const struct sip_state_hooks *hooks;
 	void *ud;
 	sw_time now;
-	uint64_t next_txn_id, next_dialog_id;
-	sw_time next_reg_sweep;
 
 	struct txn **txn_h;
 	uint32_t txn_mask;
@@ -231,19 +271,7 @@ struct sip_state {
 	uint32_t dlg_mask;
 	struct dl_list dlg_early, dlg_confirmed, dlg_ended;
 
-	struct reg **reg_h;
-	uint32_t reg_mask;
-	struct dl_list reg_lru;
-
-	struct media_exp **media_h;
-	uint32_t media_mask;
-	struct dl_list media_lru;
-	uint32_t media_epoch;
-
-	struct cmap calls;  /* active dialogs by caller address ('s') and account ('a') */
-	struct cmap regsrc; /* registration bindings by source address */
-
-	struct sip_state_stats st;
+	struct sip_state_stats st; /* the transactions' and dialogs' counters */
 	/* Strings of the message being turned into state are gathered here,
 	 * then copied once into a block of their exact size. */
 	struct strs scratch;

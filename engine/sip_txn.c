@@ -158,6 +158,7 @@ static void txn_free(struct sip_state *s, struct txn *t)
 		*pp = t->hnext;
 	set_list(s, t, TL_NONE, 0);
 	s->st.txns_active--;
+	__atomic_sub_fetch(&s->c->txns_active, 1, __ATOMIC_RELAXED);
 	free(t->resp);
 	free(t);
 }
@@ -220,28 +221,48 @@ void txn_write(struct sip_state *s, struct txn *t, const char *end)
 		s->hooks->txn_done(s->ud, &r);
 }
 
-/* Makes room for one more transaction. */
-static void make_room(struct sip_state *s, const struct sip_msg_ctx *ctx)
+/* Frees s's oldest transaction (a completed one first); 0 if it has none. */
+static int evict_one(struct sip_state *s, const struct sip_msg_ctx *ctx)
 {
 	struct dl_node *n;
 	struct txn *t;
-	if (s->st.txns_active < s->cfg.max_txns)
-		return;
 	n = dl_first(&s->txn_done);
 	if (n) {
 		txn_free(s, dl_entry(n, struct txn, tnode));
-		return;
+		return 1;
 	}
 	n = dl_first(&s->txn_wait);
 	if (!n)
 		n = dl_first(&s->txn_inv_proc);
 	if (!n)
-		return;
+		return 0;
 	t = dl_entry(n, struct txn, tnode);
 	s->st.txn_evicted++;
 	ss_anomaly(s, ctx, ANOM_STATE_TXN_EVICTED);
 	txn_write(s, t, "evicted");
 	txn_free(s, t);
+	return 1;
+}
+
+/* Makes room for one more transaction: the cap is over all shards. */
+static void make_room(struct sip_state *s, const struct sip_msg_ctx *ctx)
+{
+	if (__atomic_load_n(&s->c->txns_active, __ATOMIC_RELAXED) < s->cfg.max_txns)
+		return;
+	if (evict_one(s, ctx))
+		return;
+	/* This shard holds none: another one gives one up, if free now
+	 * (trylock: a shard is never waited for while holding one). */
+	for (unsigned i = 1; i < s->c->n_shards; i++) {
+		struct sip_state *x = s->c->shards[(s->index + i) % s->c->n_shards];
+		int done;
+		if (pthread_mutex_trylock(&x->mu) != 0)
+			continue;
+		done = evict_one(x, ctx);
+		pthread_mutex_unlock(&x->mu);
+		if (done)
+			return;
+	}
 }
 
 static struct txn *create(struct sip_state *s, const struct sip_msg *m,
@@ -287,7 +308,7 @@ static struct txn *create(struct sip_state *s, const struct sip_msg *m,
 	memcpy(t->req, b->buf, b->len);
 
 	t->hash = h;
-	t->id = ++s->next_txn_id;
+	t->id = __atomic_add_fetch(&s->c->next_txn_id, 1, __ATOMIC_RELAXED);
 	t->ts = ctx->ts;
 	t->pcap_cnt = ctx->pcap_cnt;
 	t->flow_id = ctx->flow_id;
@@ -307,6 +328,7 @@ static struct txn *create(struct sip_state *s, const struct sip_msg *m,
 	s->txn_h[h & s->txn_mask] = t;
 	s->st.txns++;
 	s->st.txns_active++;
+	__atomic_add_fetch(&s->c->txns_active, 1, __ATOMIC_RELAXED);
 	if (m->method_id == SIP_M_ACK) {
 		t->state = TXN_COMPLETED;
 		set_list(s, t, TL_COMPLETED, ctx->ts);
