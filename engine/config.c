@@ -136,12 +136,12 @@ static const struct cfg_key keys[] = {
 	  "true: when a queue is full or a table is at its cap, packets pass (counted); "
 	  "false: they are dropped (fail-closed)" },
 	{ "nfq.engine-per-queue", CT_BOOL, OFF(nfq.engine_per_queue), 0, 0, 1, "false",
-	  "false: every queue's worker judges with one shared engine (one call state: SIP and "
-	  "its RTP may come on different queues); true: each queue gets an engine of its own "
-	  "(flows, calls, rule counters) and queues never wait for each other, right when the "
-	  "kernel keeps each pair of hosts on one queue (--queue-balance hashes by address "
-	  "pair): RTP on another queue than its call's SIP is not tied to the call, and "
-	  "counters by destination or by rule count per queue" },
+	  "false: the queues' workers share one engine (each its own flows; one call state, "
+	  "sharded by Call-ID, and one set of rule counters: SIP and its RTP may come on "
+	  "different queues); true: each queue gets an engine of its own and shares nothing, "
+	  "right when the kernel keeps each pair of hosts on one queue (--queue-balance hashes "
+	  "by address pair): RTP on another queue than its call's SIP is not tied to the call, "
+	  "and counters by destination or by rule count per queue" },
 	{ "nfq.vlan-mark", CT_U32, OFF(nfq.vlan_mark), 0, 0, U32MAX, "0x1000",
 	  "packet mark bit that says the bridge saw an 802.1Q tag, the VLAN id being the mark's "
 	  "low 12 bits (tools/sipwire-bridge.sh --vlan-mark sets them; the queue does not say the "

@@ -6,10 +6,11 @@
  *        TCP: stream_tcp -> sip_frame -> sip_parse (STREAM)
  *        -> sdp_parse -> sip_state_message -> EVE (sip, call, flow, anomaly, stats)
  *
- * Time is packet time: w->now only moves forward (a capture whose clock
- * steps back does not rewind timers), timers run once per second of
- * packet time, and periodic stats are written every outputs.stats.interval
- * seconds of packet time.
+ * Time is packet time: a worker's clock (w->now) and the engine's (the
+ * latest any worker brought) only move forward (a capture whose clock
+ * steps back does not rewind timers), timers run every 10 ms and every
+ * second of packet time, and offline the periodic stats are written every
+ * outputs.stats.interval seconds of packet time (inline: of the clock).
  */
 #include "engine.h"
 
@@ -410,7 +411,7 @@ static void send_reject(struct engine_worker *w, const struct det_msg *m, unsign
 	}
 }
 
-/* Takes the engine's lock ml (waits counted in the worker's stats). */
+/* Takes a call-state shard's mutex ml (waits counted in the worker's stats). */
 static void engine_lock(struct engine_worker *w, pthread_mutex_t *ml)
 {
 	struct timespec t0, t1;
@@ -450,7 +451,7 @@ static void run_detect(struct engine_worker *w, const struct det_msg *m)
 		}
 		if (!res.a[i].block_secs)
 			continue;
-		engine_lock(w, &e->block_mu);
+		pthread_mutex_lock(&e->block_mu);
 		started = block_add(e->blocks, &res.a[i].block_addr, m->ts, res.a[i].block_secs,
 		                    res.a[i].r->gid, res.a[i].r->sid) == 1;
 		if (started)
@@ -465,7 +466,7 @@ static void run_detect(struct engine_worker *w, const struct det_msg *m)
 	if (res.drop)
 		w->verdict_drop = 1;
 	if (res.reject) {
-		engine_lock(w, &e->block_mu);
+		pthread_mutex_lock(&e->block_mu);
 		send_reject(w, m, res.reject);
 		pthread_mutex_unlock(&e->block_mu);
 	}
@@ -703,7 +704,7 @@ static void sip_message_parsed(struct engine_worker *w, struct flow *f, int dir,
  * end, or after max messages. Message i's headers go to hdrs[i * hdr_cap].
  * Returns how many; *used = bytes consumed; *keepalive when the datagram
  * is only line ends; *done when nothing is left to parse. Touches nothing
- * else, so it also runs before the engine is taken (engine_prepare).
+ * else, so it also runs before the worker is taken (engine_prepare).
  */
 struct dgram_msg {
 	struct sip_msg m;
@@ -758,7 +759,7 @@ struct engine_prep {
 };
 
 /* UDP datagram on a SIP flow: every message in it is parsed, once (before
- * the engine was taken when pp prepared this very datagram). */
+ * the worker was taken when pp prepared this very datagram). */
 static void handle_sip_datagram(struct engine_worker *w, packet *p)
 {
 	const struct engine_prep *pp = w->prep;
@@ -1541,7 +1542,8 @@ static void write_stats(struct engine *e, struct engine_worker *held, sw_time no
 static void shared_timers(struct engine_worker *w, sw_time ts)
 {
 	struct engine *e = w->e;
-	if (ts < __atomic_load_n(&e->sh_next_due, __ATOMIC_RELAXED))
+	if (!__atomic_load_n(&e->sh_started, __ATOMIC_ACQUIRE) ||
+	    ts < __atomic_load_n(&e->sh_next_due, __ATOMIC_RELAXED))
 		return;
 	pthread_mutex_lock(&e->timer_mu);
 	if (ts > e->sh_now)
@@ -1741,7 +1743,7 @@ static void process_ip(struct engine_worker *w, packet *p)
 	 * inspection (it never reaches the protected side, so it must not
 	 * change the call state either). No block anywhere: no lock. */
 	if (__atomic_load_n(&e->blocks_active, __ATOMIC_RELAXED)) {
-		engine_lock(w, &e->block_mu);
+		pthread_mutex_lock(&e->block_mu);
 		blocked = block_lookup(e->blocks, &p->src, p->ts) != NULL;
 		pthread_mutex_unlock(&e->block_mu);
 	}
@@ -1884,7 +1886,8 @@ void engine_worker_tick(struct engine_worker *w, sw_time now)
 	if (w->started)
 		advance_time(w, now);
 	else
-		/* An idle worker still moves the shared timers on. */
+		/* A worker that has seen nothing yet still moves the shared
+		 * timers on (once another one started the clock). */
 		shared_timers(w, now);
 	if (w->n_byp)
 		byp_check_ended(w);

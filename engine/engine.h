@@ -59,7 +59,7 @@ int engine_packet(struct engine *e, packet *p);
 /*
  * The part of a packet's work that needs no engine state: decoding it and
  * parsing the SIP messages of a UDP datagram. Inline, each worker does it
- * before taking the shared engine (outside its lock); offline, the same
+ * before taking its engine_worker (outside its mutex); offline, the same
  * path runs, so replay and inline stay one pipeline. pp is reusable: each
  * engine_prepare() replaces what it held.
  */
@@ -74,16 +74,17 @@ void engine_prepare(struct engine_prep *pp, packet *p);
 int engine_packet_prepared(struct engine_worker *w, packet *p, const struct engine_prep *pp);
 
 /*
- * Records written after the engine is released (inline). A transaction's
+ * Records written after the worker is released (inline). A transaction's
  * `sip` record and a call's `call` record hold copies of everything they
- * show, so a thread that holds the engine can have them copied into its
+ * show, so a thread judging with worker w can have them copied into its
  * own d (engine_defer_start(), until engine_defer_stop()) and format and
- * write them once it has let the engine go (engine_defer_write(), which
- * touches nothing but d and the EVE writer): the JSON work of the records
- * no longer holds up the other workers. Other records are written at
- * once. Offline nothing is deferred (the order of lines stays the order
- * of events); inline, a deferred record follows the other records of the
- * packet that ended its transaction or call.
+ * write them once it has let w (and the call-state shard they came from)
+ * go (engine_defer_write(), which touches nothing but d and the EVE
+ * writer): the JSON work of the records holds no lock another worker may
+ * want. Other records are written at once. Offline nothing is deferred
+ * (the order of lines stays the order of events); inline, a deferred
+ * record follows the other records of the packet that ended its
+ * transaction or call.
  */
 struct engine_defer;
 struct engine_defer *engine_defer_new(void);

@@ -2,16 +2,17 @@
  * inline.c - inline mode (see inline.h).
  *
  * Threads: one worker per queue receives a batch, runs each packet through
- * the engine and answers the batch. By default the engine (flows, calls,
- * rules' counters) is one shared state behind one mutex: SIP and its RTP
- * may arrive on different queues (--queue-balance) and must meet the same
- * call state. Workers overlap their receiving, decoding, SIP parsing,
- * verdicts and the writing of sip/call records; judging is serialised.
- * With nfq.engine-per-queue each queue has an engine (a shard) of its own
- * behind its own mutex, and queues never wait for each other. The main
- * thread handles signals, runs the engines' timers once a second when
- * traffic is idle, and compiles reloaded rules without holding a lock
- * (packets keep flowing; only the swap is under it).
+ * the engine and answers the batch. By default the queues share one engine:
+ * each queue's worker owns its flows, reassembly and counters, and the call
+ * state (sharded by Call-ID, a lock per shard; what spans calls under its
+ * own), the rules' memory and the blocks are shared under their own locks
+ * (engine.c), so SIP and its RTP may arrive on different queues
+ * (--queue-balance) and meet the same call, while workers judge side by
+ * side. With nfq.engine-per-queue each queue has an engine of its own and
+ * shares nothing. The main thread handles signals, runs the workers' timers
+ * once a second when traffic is idle, writes the stats, and compiles
+ * reloaded rules without holding a lock (packets keep flowing; only the
+ * swap is locked).
  */
 #include <errno.h>
 #include <grp.h>

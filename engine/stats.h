@@ -42,9 +42,10 @@ struct sw_stats {
 	struct {
 		uint64_t packets, missed, enobufs, verdict_errors, gso, truncated;
 		uint64_t kernel_queue_dropped, kernel_user_dropped;
-		/* The shared engine: times a worker found it taken by another
-		 * thread, the time spent waiting for it, and the time it was
-		 * held (busy / wall time near 1: more queues cannot help). */
+		/* The shared call state: times a worker found the shard it
+		 * needed taken by another thread, the time spent waiting, and
+		 * the time workers held shards (the part of the work queues
+		 * take turns at). */
 		uint64_t engine_waits, engine_wait_usec, engine_busy_usec;
 	} capture;
 
