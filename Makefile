@@ -1,7 +1,8 @@
 # sipwire - one GNU Makefile, no autotools.
 #   make            build ./sipwire
 #   make test       install deps, build, run every test layer (SAN=1: under ASan+UBSan;
-#                   tests/e2e/threads.sh always runs a ThreadSanitizer build, TSAN=1)
+#                   tests/e2e/threads.sh and test_sip_shards always run a
+#                   ThreadSanitizer build too, TSAN=1)
 #   make help       list targets
 # V=1 shows full commands. CC=clang works as well as gcc.
 
@@ -51,6 +52,9 @@ CONF_SRC    := $(sort $(wildcard tests/conformance/*.c))
 CONF_BIN    := $(patsubst tests/conformance/%.c,$(BUILD)/tests/conf_%,$(CONF_SRC))
 FUZZ_SRC    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN    := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/%,$(FUZZ_SRC))
+# The sharded call state's tests again under ThreadSanitizer (their threads
+# drive shards side by side): make test builds it, tests/run.sh runs it.
+TSAN_UNIT   := build/tsan/tests/test_sip_shards
 TOOL_SRC    := $(sort $(wildcard tools/*.c))
 TOOL_BIN    := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 
@@ -64,6 +68,7 @@ help:
 	@echo "make test       deps + build + every test layer; ends with 'N passed, N failed, N skipped'"
 	@echo "make test SAN=1 the same under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "make TSAN=1 build/tsan/sipwire   a ThreadSanitizer build (make test builds it for tests/e2e/threads.sh)"
+	@echo "make TSAN=1 $(TSAN_UNIT)   the sharded call state's unit tests under ThreadSanitizer"
 	@echo "make unit       unit tests only"
 	@echo "make fuzz       build libFuzzer targets (clang) and run each for FUZZ_SECONDS"
 	@echo "make bench      benchmarks (prints figures, never fails on a number)"
@@ -124,7 +129,10 @@ $(BUILD)/tools/bench_parse: EXTRA_LIBS := -lh2o-evloop
 
 tools: $(TOOL_BIN)
 
+# tests/run.sh runs $(TSAN_UNIT) whenever it exists: once built (by make
+# test), it is kept up to date here too, never run stale.
 unit: $(UNIT_BIN)
+	$(Q)if [ -e $(TSAN_UNIT) ]; then $(MAKE) --no-print-directory TSAN=1 $(TSAN_UNIT); fi
 	$(Q)BUILD=$(BUILD) tests/run.sh unit
 
 deps:
@@ -132,7 +140,7 @@ deps:
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory sipwire tools $(UNIT_BIN) $(CONF_BIN) $(FUZZ_BIN) WERROR=1
-	$(Q)$(MAKE) --no-print-directory TSAN=1 build/tsan/sipwire WERROR=1
+	$(Q)$(MAKE) --no-print-directory TSAN=1 build/tsan/sipwire $(TSAN_UNIT) WERROR=1
 	$(Q)BUILD=$(BUILD) SAN=$(SAN) tests/run.sh all
 
 fuzz:
