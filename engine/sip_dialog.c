@@ -171,8 +171,9 @@ static void finish(struct sip_state *s, struct dialog *d)
 	free(d);
 }
 
-/* Frees s's oldest dialog (an ended one first); 0 if it has none. */
-static int evict_one(struct sip_state *s, const struct sip_msg_ctx *ctx)
+/* Frees s's oldest ended dialog, or with open its oldest open one if it
+ * has no ended one; 0 if none went. */
+static int evict_one(struct sip_state *s, const struct sip_msg_ctx *ctx, int open)
 {
 	struct dl_node *n;
 	struct dialog *d;
@@ -182,6 +183,8 @@ static int evict_one(struct sip_state *s, const struct sip_msg_ctx *ctx)
 		finish(s, dl_entry(n, struct dialog, tnode));
 		return 1;
 	}
+	if (!open)
+		return 0;
 	n = dl_first(&s->dlg_early);
 	if (!n)
 		n = dl_first(&s->dlg_confirmed);
@@ -196,24 +199,30 @@ static int evict_one(struct sip_state *s, const struct sip_msg_ctx *ctx)
 	return 1;
 }
 
-/* Makes room for one more dialog: the cap is over all shards. */
+/*
+ * Makes room for one more dialog: the cap is over all shards. What is over
+ * goes first, from this shard or another one free now, then the oldest
+ * open one the same way (as one state would, up to age across shards).
+ * Another shard is only tried (trylock): one is never waited for while
+ * holding one.
+ */
 static void make_room(struct sip_state *s, const struct sip_msg_ctx *ctx)
 {
 	if (__atomic_load_n(&s->c->dialogs_active, __ATOMIC_RELAXED) < s->cfg.max_dialogs)
 		return;
-	if (evict_one(s, ctx))
-		return;
-	/* This shard holds none: another one gives one up, if free now
-	 * (trylock: a shard is never waited for while holding one). */
-	for (unsigned i = 1; i < s->c->n_shards; i++) {
-		struct sip_state *x = s->c->shards[(s->index + i) % s->c->n_shards];
-		int done;
-		if (pthread_mutex_trylock(&x->mu) != 0)
-			continue;
-		done = evict_one(x, ctx);
-		pthread_mutex_unlock(&x->mu);
-		if (done)
+	for (int open = 0; open <= 1; open++) {
+		if (evict_one(s, ctx, open))
 			return;
+		for (unsigned i = 1; i < s->c->n_shards; i++) {
+			struct sip_state *x = s->c->shards[(s->index + i) % s->c->n_shards];
+			int done;
+			if (pthread_mutex_trylock(&x->mu) != 0)
+				continue;
+			done = evict_one(x, ctx, open);
+			pthread_mutex_unlock(&x->mu);
+			if (done)
+				return;
+		}
 	}
 }
 

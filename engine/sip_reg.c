@@ -247,14 +247,14 @@ void reg_response(struct sip_state *s, const struct sip_msg *m, const struct sip
 	}
 }
 
-void reg_tick(struct sip_state *s)
+void reg_tick(struct sip_state *s, sw_time now)
 {
 	struct dl_node *n = dl_first(&s->c->reg_lru), *next;
 	for (; n; n = next) {
 		struct reg *r = dl_entry(n, struct reg, lru);
 		next = n->next == &s->c->reg_lru.head ? NULL : n->next;
 		for (unsigned i = 0; i < r->n_b;) {
-			if (r->b[i].expires_at <= s->now) {
+			if (r->b[i].expires_at <= now) {
 				drop_binding(s, r, &r->b[i]);
 				s->c->st.reg_expired++;
 			} else {

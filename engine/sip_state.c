@@ -310,21 +310,23 @@ void sip_state_dropped(struct sip_state *s, sw_time ts)
 void sip_state_tick(struct sip_state *s, sw_time now)
 {
 	struct sip_common *c = s->c;
+	sw_time latest = now;
 	for (unsigned i = 0; i < c->n_shards; i++) {
 		struct sip_state *x = c->shards[i];
 		pthread_mutex_lock(&x->mu);
 		if (now > x->now)
 			x->now = now;
+		latest = SW_MAX(latest, x->now);
 		txn_tick(x);
 		dialog_tick(x);
 		pthread_mutex_unlock(&x->mu);
 	}
-	if (now > s->now)
-		s->now = now;
+	/* Registrations on the latest time any shard saw (a shard's own
+	 * clock is read under its mutex only). */
 	pthread_mutex_lock(&c->mu);
-	if (s->now >= c->next_reg_sweep) {
-		reg_tick(s);
-		c->next_reg_sweep = s->now + 5 * SW_USEC_PER_SEC;
+	if (latest >= c->next_reg_sweep) {
+		reg_tick(s, latest);
+		c->next_reg_sweep = latest + 5 * SW_USEC_PER_SEC;
 	}
 	pthread_mutex_unlock(&c->mu);
 }

@@ -217,7 +217,8 @@ pthread_mutex_t *sip_state_mutex(struct sip_state *s);
  * tables stay usable and their counters readable.
  */
 void sip_state_finish(struct sip_state *s);
-/* sip_state_finish(), then frees everything. NULL is a no-op. */
+/* sip_state_finish(), then frees everything. NULL is a no-op. Both with
+ * no other thread using the state (they take no shard's mutex). */
 void sip_state_destroy(struct sip_state *s);
 
 /*

@@ -308,7 +308,8 @@ void dialog_free_all(struct sip_state *s);
 /* sip_reg.c */
 void reg_response(struct sip_state *s, const struct sip_msg *m, const struct sip_msg_ctx *ctx,
                   struct txn *t, struct sip_msg_result *res);
-void reg_tick(struct sip_state *s);
+/* Expires bindings at now (under c->mu). */
+void reg_tick(struct sip_state *s, sw_time now);
 void reg_free_all(struct sip_state *s);
 
 /* media.c */

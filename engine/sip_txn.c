@@ -221,8 +221,9 @@ void txn_write(struct sip_state *s, struct txn *t, const char *end)
 		s->hooks->txn_done(s->ud, &r);
 }
 
-/* Frees s's oldest transaction (a completed one first); 0 if it has none. */
-static int evict_one(struct sip_state *s, const struct sip_msg_ctx *ctx)
+/* Frees s's oldest completed transaction, or with open its oldest open
+ * one if it has no completed one; 0 if none went. */
+static int evict_one(struct sip_state *s, const struct sip_msg_ctx *ctx, int open)
 {
 	struct dl_node *n;
 	struct txn *t;
@@ -231,6 +232,8 @@ static int evict_one(struct sip_state *s, const struct sip_msg_ctx *ctx)
 		txn_free(s, dl_entry(n, struct txn, tnode));
 		return 1;
 	}
+	if (!open)
+		return 0;
 	n = dl_first(&s->txn_wait);
 	if (!n)
 		n = dl_first(&s->txn_inv_proc);
@@ -244,24 +247,30 @@ static int evict_one(struct sip_state *s, const struct sip_msg_ctx *ctx)
 	return 1;
 }
 
-/* Makes room for one more transaction: the cap is over all shards. */
+/*
+ * Makes room for one more transaction: the cap is over all shards. What is over
+ * goes first, from this shard or another one free now, then the oldest
+ * open one the same way (as one state would, up to age across shards).
+ * Another shard is only tried (trylock): one is never waited for while
+ * holding one.
+ */
 static void make_room(struct sip_state *s, const struct sip_msg_ctx *ctx)
 {
 	if (__atomic_load_n(&s->c->txns_active, __ATOMIC_RELAXED) < s->cfg.max_txns)
 		return;
-	if (evict_one(s, ctx))
-		return;
-	/* This shard holds none: another one gives one up, if free now
-	 * (trylock: a shard is never waited for while holding one). */
-	for (unsigned i = 1; i < s->c->n_shards; i++) {
-		struct sip_state *x = s->c->shards[(s->index + i) % s->c->n_shards];
-		int done;
-		if (pthread_mutex_trylock(&x->mu) != 0)
-			continue;
-		done = evict_one(x, ctx);
-		pthread_mutex_unlock(&x->mu);
-		if (done)
+	for (int open = 0; open <= 1; open++) {
+		if (evict_one(s, ctx, open))
 			return;
+		for (unsigned i = 1; i < s->c->n_shards; i++) {
+			struct sip_state *x = s->c->shards[(s->index + i) % s->c->n_shards];
+			int done;
+			if (pthread_mutex_trylock(&x->mu) != 0)
+				continue;
+			done = evict_one(x, ctx, open);
+			pthread_mutex_unlock(&x->mu);
+			if (done)
+				return;
+		}
 	}
 }
 
