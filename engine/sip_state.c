@@ -199,6 +199,37 @@ pthread_mutex_t *sip_state_mutex(struct sip_state *s)
 	return &s->mu;
 }
 
+/*
+ * Makes room for one more entry when *active (over all shards) is at cap:
+ * what is over goes first (evict(x, ctx, 0)), from this shard or another
+ * one free now, then the oldest open one the same way (evict(x, ctx, 1)),
+ * as one state would, up to age across shards. Another shard is only
+ * tried (trylock): one is never waited for while holding one. Workers
+ * checking at once may each pass the check, and all shards may be busy:
+ * the cap is then exceeded by at most one entry per worker, for a while.
+ */
+void ss_make_room(struct sip_state *s, const struct sip_msg_ctx *ctx, const uint64_t *active,
+                  uint32_t cap, int (*evict)(struct sip_state *, const struct sip_msg_ctx *, int))
+{
+	struct sip_common *c = s->c;
+	if (__atomic_load_n(active, __ATOMIC_RELAXED) < cap)
+		return;
+	for (int open = 0; open <= 1; open++) {
+		if (evict(s, ctx, open))
+			return;
+		for (unsigned i = 1; i < c->n_shards; i++) {
+			struct sip_state *x = c->shards[(s->index + i) % c->n_shards];
+			int done;
+			if (pthread_mutex_trylock(&x->mu) != 0)
+				continue;
+			done = evict(x, ctx, open);
+			pthread_mutex_unlock(&x->mu);
+			if (done)
+				return;
+		}
+	}
+}
+
 void sip_state_finish(struct sip_state *s)
 {
 	struct sip_common *c = s->c;

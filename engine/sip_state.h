@@ -200,7 +200,8 @@ struct sip_state *sip_state_create(const struct sip_state_cfg *cfg,
  * (sip_state_shard_for() its Call-ID, sip_state_shard() a media match's),
  * whose mutex the caller holds (with one shard, single-threaded callers
  * need not). What spans calls locks itself. The tables' caps are over all
- * shards; identifiers number things as one state would.
+ * shards (exceeded for a while by at most one entry per thread racing to
+ * the last room); identifiers number things as one state would.
  */
 #define SIP_STATE_MAX_SHARDS 256
 struct sip_state *sip_state_create_sharded(const struct sip_state_cfg *cfg,

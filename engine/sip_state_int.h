@@ -279,6 +279,10 @@ struct sip_state {
 
 uint32_t ss_pow2(uint32_t n);
 void ss_anomaly(struct sip_state *s, const struct sip_msg_ctx *ctx, unsigned id);
+/* Room for one more transaction or dialog, the cap being over all shards
+ * (sip_state.c); evict(x, ctx, open) frees one of shard x's, 0 if none. */
+void ss_make_room(struct sip_state *s, const struct sip_msg_ctx *ctx, const uint64_t *active,
+                  uint32_t cap, int (*evict)(struct sip_state *, const struct sip_msg_ctx *, int));
 /* Hash of a list of strings (NUL-separated), case-sensitive. */
 uint64_t ss_hash_strs(const sw_str *v, unsigned n);
 

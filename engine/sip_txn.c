@@ -247,31 +247,10 @@ static int evict_one(struct sip_state *s, const struct sip_msg_ctx *ctx, int ope
 	return 1;
 }
 
-/*
- * Makes room for one more transaction: the cap is over all shards. What is over
- * goes first, from this shard or another one free now, then the oldest
- * open one the same way (as one state would, up to age across shards).
- * Another shard is only tried (trylock): one is never waited for while
- * holding one.
- */
+/* Makes room for one more transaction (ss_make_room()). */
 static void make_room(struct sip_state *s, const struct sip_msg_ctx *ctx)
 {
-	if (__atomic_load_n(&s->c->txns_active, __ATOMIC_RELAXED) < s->cfg.max_txns)
-		return;
-	for (int open = 0; open <= 1; open++) {
-		if (evict_one(s, ctx, open))
-			return;
-		for (unsigned i = 1; i < s->c->n_shards; i++) {
-			struct sip_state *x = s->c->shards[(s->index + i) % s->c->n_shards];
-			int done;
-			if (pthread_mutex_trylock(&x->mu) != 0)
-				continue;
-			done = evict_one(x, ctx, open);
-			pthread_mutex_unlock(&x->mu);
-			if (done)
-				return;
-		}
-	}
+	ss_make_room(s, ctx, &s->c->txns_active, s->cfg.max_txns, evict_one);
 }
 
 static struct txn *create(struct sip_state *s, const struct sip_msg *m,
