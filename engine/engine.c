@@ -853,7 +853,8 @@ static uint8_t rtp_source_state(struct sip_state *sh, packet *p, struct flow *f)
 {
 	int dir = p->dir & 1;
 	if (!f->rtp_src_state[dir]) {
-		int ok = sip_state_media_source_ok(sh, f->dialog_id, p->dir ^ f->media_party, &p->src);
+		int ok = sip_state_media_source_ok(sh, f->dialog_id, p->dir ^ f->media_party,
+		                                   &p->src);
 		f->rtp_src_state[dir] = ok == 0 ? 2 : 1;
 	}
 	return f->rtp_src_state[dir];
@@ -1922,8 +1923,8 @@ void engine_capture_counts(struct engine_worker *w, const struct engine_capture_
 		overload_log(w, ANOM_CAPTURE_LOST, NULL, add->kernel_queue_dropped);
 	/* ENOBUFS only says that something was lost; the id gaps say how much. */
 	if (add->missed)
-		overload_log(w, w->e->overload_drop ? ANOM_CAPTURE_LOST : ANOM_CAPTURE_FAIL_OPEN, NULL,
-		             add->missed);
+		overload_log(w, w->e->overload_drop ? ANOM_CAPTURE_LOST : ANOM_CAPTURE_FAIL_OPEN,
+		             NULL, add->missed);
 }
 
 static int engine_packet_inner(struct engine_worker *w, packet *p)
@@ -2117,7 +2118,8 @@ struct engine *engine_create(const struct sw_config *cfg, const char *logdir, un
 	for (; e->n_w < n_workers; e->n_w++) {
 		e->w[e->n_w] = worker_create(e, e->n_w, n_workers);
 		if (!e->w[e->n_w]) {
-			snprintf(err, cap, "out of memory creating tables (check the configured limits)");
+			snprintf(err, cap,
+			         "out of memory creating tables (check the configured limits)");
 			goto fail;
 		}
 	}

@@ -25,7 +25,8 @@ static uint64_t mkey(const sw_addr *a, uint16_t port, uint8_t proto)
 
 static void unlink_exp(struct sip_state *s, struct media_exp *x)
 {
-	struct media_exp **pp = &s->c->media_h[mkey(&x->addr, x->port, x->proto) & s->c->media_mask];
+	uint64_t h = mkey(&x->addr, x->port, x->proto);
+	struct media_exp **pp = &s->c->media_h[h & s->c->media_mask];
 	while (*pp && *pp != x)
 		pp = &(*pp)->hnext;
 	if (*pp)

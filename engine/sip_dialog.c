@@ -422,7 +422,9 @@ void dialog_request(struct sip_state *s, const struct sip_msg *m, const struct s
 			pthread_mutex_lock(&s->c->mu);
 			res->calls_by_src = cmap_get(&s->c->calls, ss_key_addr('s', &ctx->src));
 			res->calls_by_account =
-			        m->authz.present ? cmap_get(&s->c->calls, ss_key_str('a', m->authz.username)) : 0;
+			        m->authz.present
+			                ? cmap_get(&s->c->calls, ss_key_str('a', m->authz.username))
+			                : 0;
 			pthread_mutex_unlock(&s->c->mu);
 		}
 		if (sdp && !res->retransmission)

@@ -148,7 +148,8 @@ struct sip_state *sip_state_create_sharded(const struct sip_state_cfg *cfg,
 	dl_init(&c->reg_lru);
 	dl_init(&c->media_lru);
 	c->shards = calloc(n_shards, sizeof(*c->shards));
-	if (!c->reg_h || !c->media_h || !c->shards || cmap_init(&c->calls, k.max_dialogs / 4) != 0 ||
+	if (!c->reg_h || !c->media_h || !c->shards ||
+	    cmap_init(&c->calls, k.max_dialogs / 4) != 0 ||
 	    cmap_init(&c->regsrc, k.max_regs / 4) != 0) {
 		common_free(c);
 		return NULL;
