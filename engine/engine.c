@@ -76,7 +76,6 @@ struct engine;
 struct engine_worker {
 	struct engine *e;
 	pthread_mutex_t mu;
-	unsigned index;
 	struct flow_table *ft;
 	struct defrag *df;
 	struct stream_ctx *stream;
@@ -84,7 +83,6 @@ struct engine_worker {
 
 	struct sip_header *hdrs;
 	size_t hdr_cap;
-	const struct engine_prep *prep; /* engine_packet_prepared(): this packet's, or NULL */
 	struct engine_defer *defer; /* engine_defer_start(): records to copy there, or NULL */
 	struct sdp_session sdp;
 
@@ -555,10 +553,8 @@ static void call_lock(struct engine_worker *w, struct sip_state *sh)
  * the work that queues cannot share). */
 static void call_unlock(struct engine_worker *w, struct sip_state *sh)
 {
-	if (w->e->inline_mode) {
+	if (w->e->inline_mode)
 		w->call_ns += mono_ns() - w->call_t0;
-		w->st.capture.engine_busy_usec = w->call_ns / 1000;
-	}
 	pthread_mutex_unlock(sip_state_mutex(sh));
 }
 
@@ -698,152 +694,37 @@ static void sip_message_parsed(struct engine_worker *w, struct flow *f, int dir,
 }
 
 /*
- * The SIP messages of a UDP datagram, parsed: RFC 5626 keep-alives and
- * stray line ends between messages are skipped; parsing stops after a
- * message that cannot be framed (the rest of the datagram is lost), at the
- * end, or after max messages. Message i's headers go to hdrs[i * hdr_cap].
- * Returns how many; *used = bytes consumed; *keepalive when the datagram
- * is only line ends; *done when nothing is left to parse. Touches nothing
- * else, so it also runs before the worker is taken (engine_prepare).
+ * UDP datagram on a SIP flow: each SIP message in it, in order. RFC 5626
+ * keep-alives and stray line ends between messages are skipped; parsing
+ * stops after a message that cannot be framed (the rest of the datagram is
+ * lost).
  */
-struct dgram_msg {
-	struct sip_msg m;
-	int r;
-};
-
-static unsigned dgram_parse(const char *buf, uint32_t len, struct dgram_msg *out, unsigned max,
-                            struct sip_header *hdrs, size_t hdr_cap, uint32_t *used,
-                            int *keepalive, int *done)
+static void handle_sip_datagram(struct engine_worker *w, packet *p)
 {
-	uint32_t off = 0;
-	unsigned n = 0;
-	*keepalive = 0;
-	*done = 0;
-	while (off < len && n < max) {
+	const char *buf = (const char *)p->payload;
+	uint32_t len = p->payload_len, off = 0, nmsg = 0;
+	struct sip_msg m;
+
+	while (off < len) {
 		uint32_t skip = 0;
+		int r;
 		while (off + skip < len && (buf[off + skip] == '\r' || buf[off + skip] == '\n'))
 			skip++;
 		if (skip) {
 			if (off == 0 && skip == len)
-				*keepalive = 1;
+				w->st.sip_keepalives++;
 			off += skip;
 			continue;
 		}
-		out[n].r = sip_parse(buf + off, len - off, &out[n].m, hdrs + (size_t)n * hdr_cap, hdr_cap,
-		                     SIP_PARSE_DATAGRAM);
-		if (out[n++].r <= 0) {
-			*done = 1; /* not framable: the rest of the datagram is lost */
+		r = sip_parse(buf + off, len - off, &m, w->hdrs, w->hdr_cap, SIP_PARSE_DATAGRAM);
+		sip_message_parsed(w, p->flow, p->dir, &m, r, SIP_PARSE_DATAGRAM);
+		if (r <= 0)
 			break;
-		}
-		off += (uint32_t)out[n - 1].r;
-	}
-	if (off >= len)
-		*done = 1;
-	*used = off;
-	return n;
-}
-
-#define PREP_MAX_MSGS 4
-
-/* Per worker (inline) or per run (offline): see engine_prepare(). */
-struct engine_prep {
-	const packet *pkt;      /* the packet decoded (in place) ... */
-	int decode_rc;          /* ... and decode_packet()'s result */
-	const uint8_t *payload; /* the datagram parsed (NULL: nothing prepared) */
-	uint32_t len, used;
-	unsigned n;
-	int keepalive, done;
-	size_t hdr_cap;
-	struct sip_header *hdrs; /* PREP_MAX_MSGS * hdr_cap */
-	struct dgram_msg msg[PREP_MAX_MSGS];
-};
-
-/* UDP datagram on a SIP flow: every message in it is parsed, once (before
- * the worker was taken when pp prepared this very datagram). */
-static void handle_sip_datagram(struct engine_worker *w, packet *p)
-{
-	const struct engine_prep *pp = w->prep;
-	const char *buf = (const char *)p->payload;
-	uint32_t len = p->payload_len, off = 0, nmsg = 0, used;
-	int keepalive, done = 0;
-	struct dgram_msg one;
-
-	if (pp && pp->payload && pp->payload == p->payload && pp->len == len) {
-		for (unsigned i = 0; i < pp->n; i++) {
-			sip_message_parsed(w, p->flow, p->dir, &pp->msg[i].m, pp->msg[i].r,
-			                   SIP_PARSE_DATAGRAM);
-			nmsg += pp->msg[i].r > 0;
-		}
-		off = pp->used;
-		done = pp->done;
-		if (pp->keepalive)
-			w->st.sip_keepalives++;
-	}
-	while (!done) {
-		unsigned n = dgram_parse(buf + off, len - off, &one, 1, w->hdrs, w->hdr_cap, &used,
-		                         &keepalive, &done);
-		if (keepalive && off == 0)
-			w->st.sip_keepalives++;
-		if (n) {
-			sip_message_parsed(w, p->flow, p->dir, &one.m, one.r, SIP_PARSE_DATAGRAM);
-			nmsg += one.r > 0;
-		}
-		off += used;
-		if (!n)
-			break;
+		nmsg++;
+		off += (uint32_t)r;
 	}
 	if (nmsg > 1)
 		w->st.sip_multi_msg_datagrams++;
-}
-
-struct engine_prep *engine_prep_new(const struct sw_config *cfg)
-{
-	struct engine_prep *pp = calloc(1, sizeof(*pp));
-	if (!pp)
-		return NULL;
-	pp->hdr_cap = cfg->sip.max_headers;
-	pp->hdrs = calloc((size_t)PREP_MAX_MSGS * pp->hdr_cap, sizeof(*pp->hdrs));
-	if (!pp->hdrs) {
-		free(pp);
-		return NULL;
-	}
-	return pp;
-}
-
-void engine_prep_free(struct engine_prep *pp)
-{
-	if (!pp)
-		return;
-	free(pp->hdrs);
-	free(pp);
-}
-
-/*
- * Whether a UDP payload may be SIP: after line ends, a request's method
- * (an upper-case token) or "SIP/2.0". Cheap; the engine decides for real
- * (the flow's application), and uses what was prepared only then.
- */
-static int maybe_sip(const uint8_t *b, uint32_t n)
-{
-	uint32_t i = 0;
-	while (i < n && (b[i] == '\r' || b[i] == '\n'))
-		i++;
-	return i < n && b[i] >= 'A' && b[i] <= 'Z';
-}
-
-void engine_prepare(struct engine_prep *pp, packet *p)
-{
-	pp->payload = NULL;
-	pp->n = 0;
-	pp->pkt = p;
-	pp->decode_rc = decode_packet(p);
-	if (pp->decode_rc != 0 || p->proto != IPPROTO_UDP || (p->flags & PKT_IS_FRAGMENT) ||
-	    !p->payload_len || !maybe_sip(p->payload, p->payload_len))
-		return;
-	pp->n = dgram_parse((const char *)p->payload, p->payload_len, pp->msg, PREP_MAX_MSGS,
-	                    pp->hdrs, pp->hdr_cap, &pp->used, &pp->keepalive, &pp->done);
-	pp->payload = p->payload;
-	pp->len = p->payload_len;
 }
 
 /* Whether p's sender is the address its call's SDP announced (1 yes,
@@ -1397,28 +1278,32 @@ void engine_defer_write(struct engine *e, struct engine_defer *d)
 /* ------------------------------------------------------------------ */
 /* State hooks (run under a call-state shard, for tl_w)               */
 
+/* A finished record rec of EVE type t: 1 if nothing more is to be done
+ * with it (type off, or copied into the calling worker's deferred
+ * records), 0 to write it now. */
+static int record_deferred(struct engine *e, enum eve_type t, uint32_t kind, const void *rec,
+                           size_t size, const size_t *offs, size_t n)
+{
+	struct engine_worker *w = tl_w;
+	if (!e->eve.enabled[t])
+		return 1;
+	return w && w->defer && defer_put(w->defer, kind, rec, size, offs, n) == 0;
+}
+
 static void on_txn_done(void *ud, const struct sip_txn_rec *t)
 {
 	struct engine *e = ud;
-	struct engine_worker *w = tl_w;
-	if (!e->eve.enabled[EVE_T_SIP])
-		return;
-	if (w && w->defer &&
-	    defer_put(w->defer, DEFER_SIP, t, sizeof(*t), txn_strs, SW_ARRAY_SIZE(txn_strs)) == 0)
-		return;
-	eve_write_sip(&e->eve, t);
+	if (!record_deferred(e, EVE_T_SIP, DEFER_SIP, t, sizeof(*t), txn_strs,
+	                     SW_ARRAY_SIZE(txn_strs)))
+		eve_write_sip(&e->eve, t);
 }
 
 static void on_dialog_done(void *ud, const struct sip_dialog_rec *d)
 {
 	struct engine *e = ud;
-	struct engine_worker *w = tl_w;
-	if (!e->eve.enabled[EVE_T_CALL])
-		return;
-	if (w && w->defer &&
-	    defer_put(w->defer, DEFER_CALL, d, sizeof(*d), dlg_strs, SW_ARRAY_SIZE(dlg_strs)) == 0)
-		return;
-	eve_write_call(&e->eve, d);
+	if (!record_deferred(e, EVE_T_CALL, DEFER_CALL, d, sizeof(*d), dlg_strs,
+	                     SW_ARRAY_SIZE(dlg_strs)))
+		eve_write_call(&e->eve, d);
 }
 
 static void on_state_anomaly(void *ud, const struct sip_msg_ctx *ctx, unsigned id)
@@ -1485,6 +1370,7 @@ static void write_stats(struct engine *e, struct engine_worker *held, sw_time no
 		ADD_STATS(&df, defrag_get_stats(w->df));
 		ADD_STATS(&sm, stream_get_stats(w->stream));
 		ADD_STATS(&det, &w->dt.st);
+		st.capture.engine_busy_usec += w->call_ns / 1000;
 		s.pcre_limit_hits += detect_payload_pcre_limit_hits(&w->dt);
 		s.recursion_limit_hits += detect_payload_recursion_limit_hits(&w->dt);
 		/* Peaks (max_active flows, max_trackers_seen) are added up:
@@ -1814,18 +1700,16 @@ static int engine_packet_inner(struct engine_worker *w, packet *p);
 
 int engine_packet(struct engine *e, packet *p)
 {
-	return engine_packet_prepared(e->w[0], p, NULL);
+	return engine_worker_packet(e->w[0], p);
 }
 
-int engine_packet_prepared(struct engine_worker *w, packet *p, const struct engine_prep *pp)
+int engine_worker_packet(struct engine_worker *w, packet *p)
 {
 	struct engine *e = w->e;
 	uint64_t mark = e->inline_mode ? overload_mark(w) : 0;
 	int v;
 	tl_w = w;
-	w->prep = pp;
 	v = engine_packet_inner(w, p);
-	w->prep = NULL;
 	if (e->inline_mode && overload_mark(w) != mark && !(v & ENGINE_DROP)) {
 		/* Something was left uninspected for lack of memory. */
 		if (e->overload_drop) {
@@ -1938,8 +1822,7 @@ static int engine_packet_inner(struct engine_worker *w, packet *p)
 	advance_time(w, p->ts);
 	w->cur = p;
 
-	/* Decoded already when engine_prepare() prepared this packet. */
-	if ((w->prep && w->prep->pkt == p ? w->prep->decode_rc : decode_packet(p)) != 0) {
+	if (decode_packet(p) != 0) {
 		/* Non-IP frames (ARP, LLDP...) are not errors; broken ones are. */
 		if (p->anom_n || (p->flags & PKT_INVALID))
 			w->st.invalid++;
@@ -2013,14 +1896,13 @@ static void worker_destroy(struct engine_worker *w)
 	free(w);
 }
 
-static struct engine_worker *worker_create(struct engine *e, unsigned index, unsigned n)
+static struct engine_worker *worker_create(struct engine *e, unsigned n)
 {
 	const struct sw_config *cfg = e->cfg;
 	struct engine_worker *w = calloc(1, sizeof(*w));
 	if (!w)
 		return NULL;
 	w->e = e;
-	w->index = index;
 	pthread_mutex_init(&w->mu, NULL);
 
 	struct flow_cfg fc = {
@@ -2116,7 +1998,7 @@ struct engine *engine_create(const struct sw_config *cfg, const char *logdir, un
 		goto fail;
 	}
 	for (; e->n_w < n_workers; e->n_w++) {
-		e->w[e->n_w] = worker_create(e, e->n_w, n_workers);
+		e->w[e->n_w] = worker_create(e, n_workers);
 		if (!e->w[e->n_w]) {
 			snprintf(err, cap,
 			         "out of memory creating tables (check the configured limits)");

@@ -56,22 +56,9 @@ int engine_reopen_logs(struct engine *e);
  */
 int engine_packet(struct engine *e, packet *p);
 
-/*
- * The part of a packet's work that needs no engine state: decoding it and
- * parsing the SIP messages of a UDP datagram. Inline, each worker does it
- * before taking its engine_worker (outside its mutex); offline, the same
- * path runs, so replay and inline stay one pipeline. pp is reusable: each
- * engine_prepare() replaces what it held.
- */
-struct engine_prep;
-struct engine_prep *engine_prep_new(const struct sw_config *cfg);
-void engine_prep_free(struct engine_prep *pp);
-/* Prepares packet p: decodes it in place and parses its SIP (thread-safe
- * given its own pp; engine_packet_prepared() then does not decode again). */
-void engine_prepare(struct engine_prep *pp, packet *p);
-/* engine_packet() on worker w (held by the caller), using what pp
- * prepared for this packet (NULL: none). */
-int engine_packet_prepared(struct engine_worker *w, packet *p, const struct engine_prep *pp);
+/* engine_packet() on worker w, which the caller holds (inline: its
+ * queue's thread, engine_worker_lock()). */
+int engine_worker_packet(struct engine_worker *w, packet *p);
 
 /*
  * Records written after the worker is released (inline). A transaction's

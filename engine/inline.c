@@ -49,7 +49,6 @@ struct worker {
 	struct nfq_queue *q;
 	struct shard *sh;          /* the engine this worker judges with ... */
 	struct engine_worker *ew;  /* ... and its part of it that is this queue's */
-	struct engine_prep *prep;  /* this worker's: decode and SIP parse outside the lock */
 	struct engine_defer *defer; /* this worker's: records written after the lock */
 	pthread_t th;
 	int started;
@@ -174,10 +173,9 @@ static void on_packet(void *ud, packet *p, const struct nfq_meta *m, struct nfq_
 	int r;
 
 	cur_meta = m;
-	engine_prepare(w->prep, p);
 	engine_worker_lock(w->ew);
 	engine_defer_start(w->ew, w->defer);
-	r = engine_packet_prepared(w->ew, p, w->prep);
+	r = engine_worker_packet(w->ew, p);
 	engine_defer_stop(w->ew);
 	engine_worker_unlock(w->ew);
 	engine_defer_write(w->sh->eng, w->defer);
@@ -490,9 +488,8 @@ int inline_run(const struct inline_opts *o)
 		ic.w[i].ic = &ic;
 		ic.w[i].sh = &ic.sh[ic.n_sh > 1 ? i : 0];
 		ic.w[i].ew = engine_worker(ic.w[i].sh->eng, ic.n_sh > 1 ? 0 : i);
-		ic.w[i].prep = engine_prep_new(o->cfg);
 		ic.w[i].defer = engine_defer_new();
-		if (!ic.w[i].prep || !ic.w[i].defer) {
+		if (!ic.w[i].defer) {
 			fprintf(stderr, "sipwire: out of memory\n");
 			rc = 1;
 			goto out;
@@ -570,7 +567,6 @@ out:
 	/* Unbind first: from here the kernel passes packets (--queue-bypass). */
 	for (unsigned i = 0; i < o->n_queues && ic.w; i++) {
 		nfq_queue_close(ic.w[i].q);
-		engine_prep_free(ic.w[i].prep);
 		engine_defer_free(ic.w[i].defer);
 	}
 	for (unsigned i = 0; i < ic.n_sh; i++) {

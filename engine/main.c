@@ -150,7 +150,6 @@ static int ensure_dir(const char *dir)
 
 struct run_ctx {
 	struct engine *eng;
-	struct engine_prep *prep;
 	struct capture *cap;
 	const char *last_file;
 	const char *const *rules;
@@ -193,10 +192,7 @@ static int on_packet(void *ud, packet *p)
 		engine_set_pcap_filename(rc->eng, f);
 		rc->last_file = f;
 	}
-	/* The same two steps as inline mode (there, the first runs outside the
-	 * engine's lock). */
-	engine_prepare(rc->prep, p);
-	engine_packet_prepared(engine_worker(rc->eng, 0), p, rc->prep);
+	engine_packet(rc->eng, p);
 	return 0;
 }
 
@@ -379,14 +375,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	struct run_ctx run = { eng, engine_prep_new(&cfg), cap, NULL, rpaths, n_rules };
-	if (!run.prep) {
-		fprintf(stderr, "sipwire: out of memory\n");
-		engine_destroy(eng);
-		capture_pcap_close(cap);
-		config_free(&cfg);
-		return 1;
-	}
+	struct run_ctx run = { eng, cap, NULL, rpaths, n_rules };
 	{
 		struct sigaction sa;
 		memset(&sa, 0, sizeof(sa));
@@ -406,7 +395,6 @@ int main(int argc, char **argv)
 		rc = 1;
 	}
 	engine_destroy(eng);
-	engine_prep_free(run.prep);
 	capture_pcap_close(cap);
 	config_free(&cfg);
 	return rc;
