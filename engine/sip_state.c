@@ -67,6 +67,16 @@ static void common_free(struct sip_common *c)
 	free(c);
 }
 
+/* A shard's tables (its entries are gone already) and the shard. */
+static void shard_free(struct sip_state *s)
+{
+	free(s->txn_h);
+	free(s->dlg_h);
+	free(s->dlg_idh);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
 /* One shard: its transaction and dialog tables sized for its part of the caps. */
 static struct sip_state *shard_create(const struct sip_state_cfg *cfg,
                                       const struct sip_state_hooks *hooks, void *ud,
@@ -96,11 +106,7 @@ static struct sip_state *shard_create(const struct sip_state_cfg *cfg,
 	dl_init(&s->dlg_confirmed);
 	dl_init(&s->dlg_ended);
 	if (!s->txn_h || !s->dlg_h || !s->dlg_idh) {
-		free(s->txn_h);
-		free(s->dlg_h);
-		free(s->dlg_idh);
-		pthread_mutex_destroy(&s->mu);
-		free(s);
+		shard_free(s);
 		return NULL;
 	}
 	return s;
@@ -258,14 +264,8 @@ void sip_state_destroy(struct sip_state *s)
 		return;
 	c = s->c;
 	sip_state_finish(s);
-	for (unsigned i = 0; i < c->n_shards; i++) {
-		struct sip_state *x = c->shards[i];
-		free(x->txn_h);
-		free(x->dlg_h);
-		free(x->dlg_idh);
-		pthread_mutex_destroy(&x->mu);
-		free(x);
-	}
+	for (unsigned i = 0; i < c->n_shards; i++)
+		shard_free(c->shards[i]);
 	common_free(c);
 }
 
