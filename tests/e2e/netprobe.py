@@ -23,6 +23,9 @@
       paylen call-id first-line" (vlan 0: untagged, whether the tag was in
       the frame or the kernel moved it into the socket's auxiliary data;
       seq 0 for UDP; call-id and first line "-" unless the payload is SIP).
+      Left out: packets whose headers are not all there, shorter than their
+      IP total length, or fragments after the first; bytes after the total
+      length are padding, not payload.
   netprobe.py frame IFACE VLAN SMAC DMAC SRC DST SPORT DPORT
       Sends one hand-made Ethernet frame on IFACE, tagged 802.1Q VLAN (0:
       untagged), carrying IPv4/UDP with the payload read from stdin.
@@ -178,6 +181,50 @@ def ipv4(src, dst, proto, seg):
     return ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + seg
 
 
+def sniff_line(f, vlan):
+    """sniff's line for Ethernet frame f (vlan: the tag the kernel gave in
+    auxiliary data, 0 if none), or None unless f is IPv4 UDP or TCP."""
+    if len(f) < 14:
+        return None
+    at, et = 14, struct.unpack("!H", f[12:14])[0]
+    while et in (0x8100, 0x88a8) and len(f) >= at + 4:
+        vlan = struct.unpack("!H", f[at:at + 2])[0] & 0xfff
+        et = struct.unpack("!H", f[at + 2:at + 4])[0]
+        at += 4
+    ip = f[at:]
+    # Every length and offset from the packet is checked against what
+    # arrived: IPv4 with a header of at least 20 bytes, a total length
+    # within the frame (what follows it is padding), not a fragment after
+    # the first, and a whole UDP or TCP header.
+    if et != 0x0800 or len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] not in (6, 17):
+        return None
+    ihl = (ip[0] & 15) * 4
+    tot = struct.unpack("!H", ip[2:4])[0]
+    if ihl < 20 or not ihl <= tot <= len(ip) or struct.unpack("!H", ip[6:8])[0] & 0x1fff:
+        return None
+    ip = ip[:tot]
+    if len(ip) < ihl + (20 if ip[9] == 6 else 8):
+        return None
+    sport, dport = struct.unpack("!HH", ip[ihl:ihl + 4])
+    if ip[9] == 6:
+        seq = struct.unpack("!I", ip[ihl + 4:ihl + 8])[0]
+        doff = (ip[ihl + 12] >> 4) * 4
+        if doff < 20 or ihl + doff > len(ip):
+            return None
+        pl = ip[ihl + doff:]
+    else:
+        seq, pl = 0, ip[ihl + 8:]
+    cid, first = "-", "-"
+    if pl.startswith(b"SIP/2.0") or pl[:1].isalpha() and b" SIP/2.0\r\n" in pl[:200]:
+        lines = pl.split(b"\r\n")
+        first = lines[0].decode("latin-1")
+        ids = [l[9:] for l in lines if l.startswith(b"Call-ID: ")]
+        cid = ids[0].decode("latin-1") if ids else "-"
+    return "%d %s %s %d %s %d %d %d %s %s\n" % (
+        vlan, "tcp" if ip[9] == 6 else "udp", socket.inet_ntoa(ip[12:16]), sport,
+        socket.inet_ntoa(ip[16:20]), dport, seq, len(pl), cid, first)
+
+
 def sniff(iface, out, seconds):
     PACKET_AUXDATA, TP_STATUS_VLAN_VALID = 8, 0x10
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
@@ -197,32 +244,9 @@ def sniff(iface, out, seconds):
                     st, _, _, _, _, tci = struct.unpack("IIIHHH", data[:18])
                     if st & TP_STATUS_VLAN_VALID:
                         vlan = tci & 0xfff
-            at, et = 14, struct.unpack("!H", f[12:14])[0]
-            while et in (0x8100, 0x88a8) and len(f) >= at + 4:
-                vlan = struct.unpack("!H", f[at:at + 2])[0] & 0xfff
-                et = struct.unpack("!H", f[at + 2:at + 4])[0]
-                at += 4
-            ip = f[at:]
-            if et != 0x0800 or len(ip) < 20 or ip[9] not in (6, 17):
-                continue
-            ihl = (ip[0] & 15) * 4
-            if len(ip) < ihl + (20 if ip[9] == 6 else 8):
-                continue
-            sport, dport = struct.unpack("!HH", ip[ihl:ihl + 4])
-            if ip[9] == 6:
-                seq = struct.unpack("!I", ip[ihl + 4:ihl + 8])[0]
-                pl = ip[ihl + (ip[ihl + 12] >> 4) * 4:]
-            else:
-                seq, pl = 0, ip[ihl + 8:]
-            cid, first = "-", "-"
-            if pl.startswith(b"SIP/2.0") or pl[:1].isalpha() and b" SIP/2.0\r\n" in pl[:200]:
-                lines = pl.split(b"\r\n")
-                first = lines[0].decode("latin-1")
-                ids = [l[9:] for l in lines if l.startswith(b"Call-ID: ")]
-                cid = ids[0].decode("latin-1") if ids else "-"
-            o.write("%d %s %s %d %s %d %d %d %s %s\n" % (
-                vlan, "tcp" if ip[9] == 6 else "udp", socket.inet_ntoa(ip[12:16]), sport,
-                socket.inet_ntoa(ip[16:20]), dport, seq, len(pl), cid, first))
+            line = sniff_line(f, vlan)
+            if line:
+                o.write(line)
 
 
 def frame(iface, vlan, smac, dmac, src, dst, sport, dport):
