@@ -1,9 +1,9 @@
 /*
  * nfq_mangle - a test peer for sipwire's capture layer (engine/capture_nfq.c):
- * binds an NFQUEUE through it and answers every IPv4 UDP datagram whose
- * payload starts with FROM with a rewritten packet: FROM replaced by TO
- * (any length), the IP total length, the UDP length and both checksums
- * recomputed. Everything else is accepted as it is. It exercises the
+ * binds an NFQUEUE through it and answers every unfragmented IPv4 UDP
+ * datagram whose payload starts with FROM with a rewritten packet: FROM
+ * replaced by TO (any length), the IP total length, the UDP length and both
+ * checksums recomputed. Everything else is accepted as it is. It exercises the
  * verdict that carries a changed packet (what the NAT helper and the SRTP
  * upgrade send) against the kernel; tests/e2e/mangle.sh drives it.
  *
@@ -61,6 +61,8 @@ static void on_packet(void *ud, packet *p, const struct nfq_meta *m, struct nfq_
 	ihl = (size_t)(ip[0] & 15) * 4;
 	if (ihl < 20 || n < ihl + 8 || (size_t)(ip[2] << 8 | ip[3]) != n)
 		return; /* short, or not all here */
+	if ((ip[6] & 0x3f) || ip[7])
+		return; /* a fragment: its UDP length and checksum cover the whole datagram */
 	plen = n - ihl - 8;
 	if (plen < from_len || memcmp(ip + ihl + 8, from, from_len) != 0)
 		return;
