@@ -446,19 +446,30 @@ use_tsan() {
 	note "sipwire under ThreadSanitizer ($SIPWIRE)"
 }
 
+# probe_bg NODE READY NETPROBE-ARGS...: tests/e2e/netprobe.py in NODE in
+# the background (60 s at most, its stdout dropped); returns once it has
+# created READY (up to 5 s, else a failed TAP line and 1).
+probe_bg() {
+	local node=$1 ready=$2 i
+	shift 2
+	rm -f "$ready"
+	# exec'd directly, not through ns: killed by the cleanup without a
+	# "Terminated" line
+	ip netns exec "$PREFIX$node" timeout -k 2 60 python3 "$PROBE" "$@" >/dev/null &
+	BG_PIDS+=($!)
+	disown $!
+	for i in $(seq 50); do
+		[ -e "$ready" ] && return 0
+		sleep 0.1
+	done
+	nok "netprobe $1 ready in $node"
+	return 1
+}
+
 # sniff NODE IFACE OUT: netprobe.py sniff in NODE (60 s at most) in the
 # background, writing OUT; returns once it is listening (OUT exists).
 sniff() {
-	local i
-	rm -f "$3"
-	ip netns exec "$PREFIX$1" timeout -k 2 60 python3 "$PROBE" sniff "$2" "$3" 60 &
-	BG_PIDS+=($!)
-	disown $! # killed by the cleanup without a "Terminated" line
-	for i in $(seq 50); do
-		[ -e "$3" ] && return 0
-		sleep 0.1
-	done
-	nok "netprobe sniff listening on $1 $2"
+	probe_bg "$1" "$3" sniff "$2" "$3" 60
 }
 
 # eve JQ: the jq program run on the whole EVE log as one array (jq -s), with

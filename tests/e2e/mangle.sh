@@ -23,25 +23,10 @@ LONG="SIP/2.0 200 OK and a good deal longer.."
 e2e_begin mangle python3
 lab_up
 
-ns pbx timeout -k 2 40 python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("192.0.2.5", 10500))
-with open(sys.argv[1], "a", buffering=1) as out:
-    while True:
-        out.write(s.recv(65535).decode("latin-1") + "\n")
-' "$W/pbx.rx" &
-BG_PIDS+=($!)
-disown $!
-send() { # payloads...
-	ns phone python3 -c '
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("192.0.2.10", 10502))
-for m in sys.argv[1:]:
-    s.sendto(m.encode(), ("192.0.2.5", 10500))
-    time.sleep(0.05)
-' "$@"
+# What arrives at the PBX's 10500, one payload a line (netprobe recv).
+probe_bg pbx "$W/pbx.ready" recv $PBX 10500 60 "$W/pbx.ready" 0 "$W/pbx.rx"
+send() { # payloads...: one datagram each from the phone's 10502
+	ns phone python3 "$PROBE" send $PBX 10500 $# 10502 "$@"
 }
 # run TO PAYLOADS...: nfq_mangle -f MANGLEME -t TO on queue 0 while PAYLOADS are sent
 run() {
@@ -58,7 +43,6 @@ run() {
 	kill -TERM "$MPID"
 	wait "$MPID"
 }
-sleep 0.3
 run "$LONG" "MANGLEME a" "keep b"
 expect_str "first run: the capture layer's counts" "$(cat "$W/mangle.out")" "nfq_mangle packets=2 mangled=1" \
 	"$(cat "$W/mangle.err")"

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Small network probes for the e2e tests, standard library only.
 
-  netprobe.py recv ADDR PORT SECONDS READYFILE [MAX]
+  netprobe.py recv ADDR PORT SECONDS READYFILE [MAX [OUT]]
       Binds UDP ADDR:PORT, creates READYFILE once bound, counts the
-      datagrams that arrive within SECONDS (or until MAX have) and prints
-      the count.
-  netprobe.py send ADDR PORT COUNT [SPORT]
+      datagrams that arrive within SECONDS (or until MAX have; 0: no
+      limit) and prints the count. With OUT, each datagram's payload is
+      appended to OUT as one line, as it arrives.
+  netprobe.py send ADDR PORT COUNT [SPORT [PAYLOAD...]]
       Sends COUNT UDP datagrams to ADDR:PORT from source port SPORT (one
-      flow), 20 ms apart.
+      flow), 20 ms apart: a small OPTIONS each, or the PAYLOADs in turn.
   netprobe.py nfq QUEUE MARK SECONDS READYFILE
       A minimal NFQUEUE consumer over raw netlink (what `sipwire -q` does
       when it offloads a flow): binds QUEUE, creates READYFILE, and answers
@@ -57,10 +58,11 @@ def touch(path):
         pass
 
 
-def recv(addr, port, seconds, ready, most=0):
+def recv(addr, port, seconds, ready, most=0, out=None):
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.bind((addr, int(port)))
+    o = open(out, "a", buffering=1) if out else None
     touch(ready)
     end = time.monotonic() + float(seconds)
     n = 0
@@ -70,20 +72,26 @@ def recv(addr, port, seconds, ready, most=0):
             break
         s.settimeout(left)
         try:
-            s.recv(2048)
+            d = s.recv(65535)
             n += 1
         except socket.timeout:
             break
+        if o:
+            o.write(d.decode("latin-1") + "\n")
     print(n)
 
 
-def send(addr, port, count, sport=0):
+def send(addr, port, count, sport=0, *payloads):
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", int(sport)))
     for i in range(int(count)):
-        s.sendto(b"OPTIONS sip:probe SIP/2.0\r\nX-Probe: %d\r\n\r\n" % i, (addr, int(port)))
+        if payloads:
+            m = payloads[i % len(payloads)].encode("latin-1")
+        else:
+            m = b"OPTIONS sip:probe SIP/2.0\r\nX-Probe: %d\r\n\r\n" % i
+        s.sendto(m, (addr, int(port)))
         time.sleep(0.02)
 
 
