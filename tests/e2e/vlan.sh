@@ -37,17 +37,13 @@ cat >"$W/vlan.rules" <<'RULES'
 reject sip any any -> any any (msg:"test: reject over a VLAN"; sip.user_agent; content:"reject-me"; sid:9300001; rev:1;)
 RULES
 
-# lab_mac ADDR: the MAC tools/lab.sh gives a node (02:00 and the address's bytes)
-lab_mac() {
-	local IFS=.
-	set -- $1
-	printf '02:00:%02x:%02x:%02x:%02x' "$1" "$2" "$3" "$4"
-}
-# options NODE NODE-ADDR SRC UA CALLID: one OPTIONS from NODE in a frame tagged VLAN 100
+# mac NODE: the MAC of NODE's eth0
+mac() { ns "$1" cat /sys/class/net/eth0/address; }
+# options NODE SRC UA CALLID: one OPTIONS from NODE in a frame tagged VLAN 100
 options() {
 	printf 'OPTIONS sip:100@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s:5060;branch=z9hG4bK%s\r\nMax-Forwards: 70\r\nFrom: <sip:100@%s>;tag=%s\r\nTo: <sip:100@%s>\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS\r\nContact: <sip:100@%s:5060>\r\nUser-Agent: %s\r\nAccept: application/sdp\r\nContent-Length: 0\r\n\r\n' \
-		$VPBX "$3" "$5" $VPBX "$5" $VPBX "$5" "$3" "$4" |
-		ns "$1" python3 "$PROBE" frame eth0 100 "$(lab_mac "$2")" "$(lab_mac $PBX)" "$3" $VPBX 5060 5060
+		$VPBX "$2" "$4" $VPBX "$4" $VPBX "$4" "$2" "$3" |
+		ns "$1" python3 "$PROBE" frame eth0 100 "$(mac "$1")" "$(mac pbx)" "$2" $VPBX 5060 5060
 }
 
 # What arrives (netprobe sniff: $1 vlan, $3 source, $9 Call-ID, then the
@@ -56,9 +52,9 @@ sniff pbx eth0 "$W/pbx.rx"
 sniff phone eth0 "$W/phone.rx"
 sw_start_or_bail -s "$W/vlan.rules"
 
-options phone $PHONE $VPHONE "$PHONE_UA" vlanphone1
-options attacker $ATTACKER $VATT "friendly-scanner" vlanscan1
-options phone $PHONE $VPHONE2 "reject-me" vlanreject1
+options phone $VPHONE "$PHONE_UA" vlanphone1
+options attacker $VATT "friendly-scanner" vlanscan1
+options phone $VPHONE2 "reject-me" vlanreject1
 sleep 1
 sw_stop
 check_sw_exit
@@ -79,7 +75,7 @@ expect "... and its 403 came back tagged VLAN 100" "$(awk -v a=$VPBX '$1 == 100 
 # Without the sysctl, tagged packets skip iptables, and so the queue.
 ns sipwire sysctl -qw net.bridge.bridge-nf-filter-vlan-tagged=0
 sw_start_or_bail
-options attacker $ATTACKER $VATT2 "friendly-scanner" vlanscan2
+options attacker $VATT2 "friendly-scanner" vlanscan2
 sleep 1
 sw_stop
 expect "control: with bridge-nf-filter-vlan-tagged=0 a scanner's OPTIONS crosses uninspected" \
