@@ -3,8 +3,10 @@
 # own (sw-bt-<pid>-*): two end hosts, A and B, joined through a bridge in a
 # third namespace that the tool creates. Checks that `up` is idempotent,
 # that the chain is exactly the documented one in iptables and ip6tables,
-# the sysctls, `status` exit codes, that `down` removes exactly what `up`
-# installed (an administrator's own rule stays, sysctls go back), and the
+# the sysctls, the nft table that marks 802.1Q-tagged packets (following
+# --vlan-mark, gone with 0), `status` exit codes, that `down` removes
+# exactly what `up` installed (an administrator's own rule stays, sysctls
+# go back), and the
 # data path with nobody on the queue: SIP over UDP crosses the bridge with
 # --queue-bypass and does not with --no-bypass (fail-closed), and a
 # consumer that answers NF_REPEAT with the bypass mark (what sipwire does to
@@ -22,7 +24,7 @@ MARK=0x40000000
 W=$(mktemp -d /tmp/sw-bt.XXXXXX)
 export SIPWIRE_BRIDGE_STATE_DIR=$W/state
 unset SIPWIRE_BRIDGE SIPWIRE_PORTS SIPWIRE_QUEUE SIPWIRE_QUEUES SIPWIRE_SIP_PORTS SIPWIRE_RTP_PORTS \
-	SIPWIRE_ALL SIPWIRE_BYPASS_MARK SIPWIRE_QUEUE_BYPASS SIPWIRE_IPV6 SIPWIRE_NETNS SIPWIRE_FORCE
+	SIPWIRE_ALL SIPWIRE_BYPASS_MARK SIPWIRE_VLAN_MARK SIPWIRE_QUEUE_BYPASS SIPWIRE_IPV6 SIPWIRE_NETNS SIPWIRE_FORCE
 BG=()
 
 cleanup() {
@@ -129,6 +131,10 @@ out=$(bt up --ports pa,nosuch0 2>&1); r=$?
 check "missing interface: exit 1, names it, changes nothing" $? "rc $r: $out"
 out=$(bt up --queue 70000 2>&1); r=$?
 [ $r = 2 ]; check "bad queue number: usage error (2)" $? "rc $r: $out"
+out=$(bt up --vlan-mark 0x1001 2>&1); r=$?
+[ $r = 2 ] && grep -q 'one bit above' <<<"$out"; check "--vlan-mark 0x1001 (inside the VLAN id's 12 bits): usage error (2)" $? "rc $r: $out"
+out=$(bt up --vlan-mark $MARK 2>&1); r=$?
+[ $r = 2 ] && grep -q 'overlaps --bypass-mark' <<<"$out"; check "--vlan-mark equal to the bypass mark: usage error (2)" $? "rc $r: $out"
 out=$("$TOOL" up --netns ${P}nosuch 2>&1); r=$?
 [ $r = 1 ] && grep -q "no network namespace" <<<"$out"; check "missing namespace: exit 1" $? "rc $r: $out"
 
@@ -208,6 +214,35 @@ c1b=$(counter iptables 1)
 check "offload: the consumer sees the flow's first packet only, the kernel forwards the rest" $? \
 	"received $got/6, queued $queued, connmark rule +$((c1b - c1))" "$(cat "$W/nfq.err")"
 
+# --vlan-mark: the nft table follows the bit; 0 removes it; status
+# notices it gone
+# nft_vlan_map: the first and last entries of table bridge sipwire's VLAN
+# map, "none" when nft lists no such table (and what failed if nft did)
+nft_vlan_map() {
+	local t
+	t=$(ip netns exec "$NBR" nft list tables 2>&1) || { echo "nft list tables: $t"; return; }
+	grep -qx 'table bridge sipwire' <<<"$t" || { echo none; return; }
+	t=$(ip netns exec "$NBR" nft list table bridge sipwire 2>&1)
+	echo "$(grep -o 'vlan id map { 1 : 0x[0-9a-f]*,' <<<"$t")$(grep -o ' 4094 : 0x[0-9a-f]* }' <<<"$t")"
+}
+bt up --vlan-mark 0x2000 >"$W/up5" 2>&1; r=$?
+m=$(nft_vlan_map)
+[ $r = 0 ] && [ "$m" = "vlan id map { 1 : 0x00002001, 4094 : 0x00002ffe }" ]
+check "up --vlan-mark 0x2000: tagged packets marked 0x2000 | VLAN id" $? "rc $r: $m" "$(cat "$W/up5")"
+bt up --vlan-mark 0 >"$W/up6" 2>&1; r=$?
+m=$(nft_vlan_map)
+bt status >"$W/status6" 2>&1; r2=$?
+[ $r = 0 ] && [ "$m" = none ] && [ $r2 = 0 ]
+check "up --vlan-mark 0: no nft table, status complete" $? "rc $r, status $r2: $m" "$(cat "$W/up6" "$W/status6")"
+bt up --vlan-mark 0x1000 >/dev/null 2>&1
+ip netns exec "$NBR" nft delete table bridge sipwire
+bt status >"$W/status7" 2>&1; r=$?
+[ $r = 1 ] && grep -q 'no nft table bridge sipwire' "$W/status7"
+check "status: exit 1 when the nft table is gone, says so" $? "rc $r" "$(cat "$W/status7")"
+bt up >/dev/null 2>&1
+m=$(nft_vlan_map)
+[ "$m" = "vlan id map { 1 : 0x00001001, 4094 : 0x00001ffe }" ]; check "up puts it back (0x1000, remembered)" $? "$m"
+
 # ------------------------------------------------------------------
 # down
 
@@ -222,7 +257,7 @@ v4=$(ip netns exec "$NBR" sysctl -n net.bridge.bridge-nf-call-iptables)
 v6=$(ip netns exec "$NBR" sysctl -n net.bridge.bridge-nf-call-ip6tables)
 vt=$(ip netns exec "$NBR" sysctl -n net.bridge.bridge-nf-filter-vlan-tagged)
 [ "$v4" = 0 ] && [ "$v6" = 0 ] && [ "$vt" = 0 ]; check "down sets the sysctls back to what they were (0)" $? "$v4 $v6 $vt"
-! ip netns exec "$NBR" nft list table bridge sipwire >/dev/null 2>&1; check "down removes the nft table bridge sipwire" $?
+m=$(nft_vlan_map); [ "$m" = none ]; check "down removes the nft table bridge sipwire" $? "$m"
 ip -n "$NBR" link show br0 >/dev/null 2>&1; check "down keeps the bridge (the wire stays connected)" $?
 bt status >/dev/null 2>&1; r=$?
 [ $r = 1 ]; check "status after down: exit 1 (incomplete)" $? "rc $r"
