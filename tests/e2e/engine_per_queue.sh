@@ -5,9 +5,9 @@
 # made certain here: UDP SIP to or from the attacker goes to queue 1,
 # everything else (the phone's SIP and RTP) to queue 0.
 #
-# Run with the ThreadSanitizer build when there is one (make test builds
-# it): the engines share the EVE file, the reject injector and the
-# conntrack handle, and any race there is a report.
+# Run with the ThreadSanitizer build when an up-to-date one is there (make
+# test builds it): the engines share the EVE file, the reject injector and
+# the conntrack handle, and any race there is a report.
 #
 # Checks: sipwire says it runs an engine per queue; the phone's calls
 # succeed with their RTP tied to them (SIP and RTP on queue 0, one
@@ -18,16 +18,16 @@
 . "$(dirname "$0")/lib.sh"
 
 N=2
-if [ -z "${SIPWIRE_TSAN+x}" ] && [ -x "$ROOT/build/tsan/sipwire" ] && [ "${SAN:-0}" != 1 ]; then
-	SIPWIRE=$ROOT/build/tsan/sipwire
-fi
-[ -n "${SIPWIRE_TSAN:-}" ] && SIPWIRE=$SIPWIRE_TSAN
+# A SAN=1 run tests its own (ASan) build unless SIPWIRE_TSAN names one.
+TSAN_BIN=$(tsan_build)
+[ "${SAN:-0}" = 1 ] && [ -z "${SIPWIRE_TSAN:-}" ] && TSAN_BIN=
+[ -n "$TSAN_BIN" ] && SIPWIRE=$TSAN_BIN
 e2e_begin engine_per_queue sipp svwar
 lab_up
 
 attacker_queue1
 
-case "$SIPWIRE" in *tsan*) use_tsan "$SIPWIRE" ;; esac
+[ -n "$TSAN_BIN" ] && use_tsan "$TSAN_BIN"
 sw_start_or_bail -q 1 --set nfq.engine-per-queue=true --set ips.media-offload=false
 expect "queue 1 bound too" "$([ -n "$(queue_line 1)" ] && echo 1 || echo 0)" -eq 1 \
 	"$(ns sipwire cat /proc/net/netfilter/nfnetlink_queue)"

@@ -431,6 +431,19 @@ attacker_queue1() {
 	check "the attacker's SIP to queue 1 in the SIPWIRE chain" $? "$(ns sipwire iptables -w -S SIPWIRE 2>&1)"
 }
 
+# tsan_build: prints the ThreadSanitizer build of sipwire to test:
+# $SIPWIRE_TSAN when set (empty: none), else build/tsan/sipwire when make
+# says it is up to date with the sources (make test builds it; a stale one
+# would test old code); nothing otherwise.
+tsan_build() {
+	if [ -n "${SIPWIRE_TSAN+x}" ]; then
+		echo "$SIPWIRE_TSAN"
+	elif [ -x "$ROOT/build/tsan/sipwire" ] &&
+		make -C "$ROOT" -s -q TSAN=1 build/tsan/sipwire >/dev/null 2>&1; then
+		echo "$ROOT/build/tsan/sipwire"
+	fi
+}
+
 # use_tsan BINARY: run the ThreadSanitizer build BINARY as sipwire. A gcc
 # 12 TSan runtime refuses some address-space layouts (high ASLR entropy):
 # then it runs under setarch -R (no randomisation).

@@ -24,8 +24,8 @@
 . "$(dirname "$0")/lib.sh"
 
 N=2
-SIPWIRE=${SIPWIRE_TSAN:-$ROOT/build/tsan/sipwire}
-[ -x "$SIPWIRE" ] || skip_all "no ThreadSanitizer build ($SIPWIRE): make TSAN=1 build/tsan/sipwire"
+SIPWIRE=$(tsan_build)
+[ -x "$SIPWIRE" ] || skip_all "no up-to-date ThreadSanitizer build: make TSAN=1 build/tsan/sipwire"
 e2e_begin threads sipp python3
 UDPLOAD=$ROOT/${BUILD:-build/rel}/tools/udpload
 [ -x "$UDPLOAD" ] || UDPLOAD=$ROOT/build/rel/tools/udpload
