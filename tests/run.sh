@@ -41,25 +41,6 @@ run_prog() { # name, command...
 	fi
 }
 
-# tsan_run BINARY: runs a ThreadSanitizer build. gcc 12's TSan runtime
-# refuses some address-space layouts (high ASLR entropy) before main, so
-# before any test output: then it runs again without randomisation
-# (setarch -R), as tests/e2e/lib.sh's use_tsan does.
-tsan_run() {
-	local err rc
-	err=$(mktemp)
-	"$1" 2>"$err"
-	rc=$?
-	if [ $rc -ne 0 ] && grep -q "unexpected memory mapping" "$err"; then
-		rm -f "$err"
-		setarch "$(uname -m)" -R "$1"
-		return
-	fi
-	cat "$err" >&2
-	rm -f "$err"
-	return $rc
-}
-
 # Built by make test (TSAN=1): the sharded call state's tests, whose
 # threads share it.
 TSAN_UNIT=build/tsan/tests/test_sip_shards
@@ -76,8 +57,11 @@ layer_unit() {
 		echo "# unit: $(basename "$TSAN_UNIT") under ThreadSanitizer"
 		# Any report fails the run (exit 66) even when every test case
 		# passed; all reports are listed first (halt_on_error=0).
+		# setarch -R: gcc 12's TSan runtime refuses some address-space
+		# layouts (high ASLR entropy) before main; as tests/e2e/lib.sh's
+		# use_tsan.
 		CMOCKA_MESSAGE_OUTPUT=TAP TSAN_OPTIONS="halt_on_error=0 exitcode=66" \
-			run_prog "tsan-$(basename "$TSAN_UNIT")" tsan_run "$TSAN_UNIT"
+			run_prog "tsan-$(basename "$TSAN_UNIT")" setarch "$(uname -m)" -R "$TSAN_UNIT"
 	fi
 }
 
