@@ -75,6 +75,10 @@
  *                    198.51.100.77 calls with 131's password
  *   media-move       a call whose caller re-INVITEs (from its own address)
  *                    its media to 198.51.100.200:50000; the PBX sends there
+ *   timer-spread     a NOTIFY from 192.0.2.10 never answered; from 31.9 s
+ *                    to 32.1 s non-SIP UDP from 192.0.2.30 every 5 ms; at
+ *                    32.050001 s an OPTIONS from 203.0.113.66 (User-Agent
+ *                    friendly-scanner)
  *
  *   bench      --calls calls, --concurrent at once, --duration each, with RTP
  *              at --rtp-pps per stream, --regs registrations, --options
@@ -3459,6 +3463,53 @@ static void sc_media_move(struct gen *g, uint64_t t)
 	call_end(g, &d, 0, te + 5 * MSEC);
 }
 
+/* ---- timer-spread ---------------------------------------------------------- */
+
+/*
+ * When a transaction that timed out gets its record. At 0 s Alice's phone
+ * (192.0.2.10) sends a NOTIFY (Call-ID late@x) that is never answered; from
+ * 31.900 s to 32.100 s 192.0.2.30:40000 sends a 9-byte datagram that is not
+ * SIP ("filler NN") to 192.0.2.5:40000 every 5 ms, so packet time moves on;
+ * at 32.050001 s 203.0.113.66 sends an OPTIONS with User-Agent
+ * friendly-scanner, not answered either. With a 32 s transaction timeout
+ * the NOTIFY times out at 32.000 s, between the two.
+ */
+static void sc_timer_spread(struct gen *g, uint64_t t)
+{
+	struct rng r = rng_for(g->seed, "timer-spread", 0);
+	struct ep ph = mk_ep(PHONES[0].ip, 5060), pbx = pbx_ep();
+	struct ep fsrc = mk_ep("192.0.2.30", 40000), fdst = mk_ep("192.0.2.5", 40000);
+	struct optctx c;
+	char m[MSG_MAX];
+	struct sb s;
+
+	sb_init(&s, m, sizeof(m));
+	sb_str(&s, "NOTIFY sip:100@192.0.2.5 SIP/2.0\r\n");
+	sb_printf(&s, "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK%016" PRIx64 "\r\n",
+	          rng_next(&r));
+	sb_str(&s, "Max-Forwards: 70\r\n");
+	sb_printf(&s, "From: <sip:100@192.0.2.5>;tag=%08" PRIx64 "\r\n", rng_next(&r) >> 32);
+	sb_str(&s, "To: <sip:100@192.0.2.5>\r\nCall-ID: late@x\r\nCSeq: 1 NOTIFY\r\n");
+	sb_str(&s, "Contact: <sip:100@192.0.2.10:5060>\r\nEvent: keep-alive\r\n");
+	sb_printf(&s, "User-Agent: %s\r\n", PHONES[0].ua);
+	sb_body(&s, NULL, NULL);
+	send_udp(g, t, &ph, &pbx, m, s.len, TOS_SIP, 0);
+	g->n_sip++;
+	for (unsigned i = 0; i <= 40; i++) {
+		char f[16];
+		int n = snprintf(f, sizeof(f), "filler %02u", i);
+		send_udp(g, t + 31900 * MSEC + i * 5 * MSEC, &fsrc, &fdst, f, (size_t)n, 0, 0);
+	}
+	memset(&c, 0, sizeof(c));
+	c.from = mk_ep("203.0.113.66", 5060);
+	c.to = pbx;
+	c.from_user = "100";
+	c.to_user = "100";
+	c.ua = "friendly-scanner";
+	opt_init(&c, &r);
+	opt_step(g, t + 32050 * MSEC + 1, &c, 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* bench: actors on a heap, streamed in time order                     */
 
@@ -3856,6 +3907,8 @@ static const struct scenario SCENARIOS[] = {
 	  "131's phone registers and calls; another host calls with 131's password" },
 	{ "media-move", sc_media_move,
 	  "a call; the caller re-INVITEs its media to 198.51.100.200:50000, the PBX sends there" },
+	{ "timer-spread", sc_timer_spread,
+	  "a NOTIFY never answered; non-SIP UDP from 31.9 s to 32.1 s; a scanner's OPTIONS at 32.05 s" },
 	{ "bench", NULL, "--calls/--concurrent/--duration calls with RTP, --regs, --options" },
 };
 
