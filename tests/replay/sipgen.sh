@@ -3,7 +3,8 @@
 # every SIP message of the demo decodes (also over TCP and IP fragments),
 # the counts of its scenarios are what tools/sipgen.c documents, checksums
 # are right, digest responses are real MD5, RTP streams are clean, bench
-# captures scale with --calls and --rtp-pps, and output is deterministic.
+# captures scale with --calls and --rtp-pps, and output is deterministic;
+# the replay captures it made are what it makes today.
 # TAP output. Needs tshark (make deps).
 set -u
 cd "$(dirname "$0")/../.."
@@ -149,6 +150,21 @@ for sc in register calls tcp ipv6 frag scan malformed; do
 	m=$((m + $(sipstat "$W/$sc.pcap")))
 done
 [ "$m" -eq 114 ]; check "scenarios alone hold the demo's 114 SIP messages" $? "got $m"
+
+# Every replay capture whose README says "Made with: build/rel/tools/sipgen
+# -o capture.pcap ARGS" is what sipgen makes with ARGS today: the note is
+# true, and a change to sipgen that would change a case's traffic shows.
+made=0
+for readme in tests/replay/*/README; do
+	line=$(grep -m1 '^Made with: build/rel/tools/sipgen -o capture.pcap ' "$readme") || continue
+	line=${line#Made with: build/rel/tools/sipgen -o capture.pcap }
+	read -r -a args <<<"${line%%(*}" # "(sipgen defaults: ...)" is a note
+	case=$(basename "$(dirname "$readme")")
+	made=$((made + 1))
+	"$GEN" -o "$W/case.pcap" "${args[@]}" 2>"$W/err" && cmp -s "$W/case.pcap" "$(dirname "$readme")/capture.pcap"
+	check "replay/$case: capture.pcap is what 'sipgen ${args[*]}' makes" $? "$(cat "$W/err")"
+done
+[ "$made" -ge 1 ]; check "replay captures made by sipgen found ($made)" $?
 
 # ---------------------------------------------------------------- bench
 B=$W/b10.pcap
