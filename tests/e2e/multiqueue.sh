@@ -74,9 +74,10 @@ expect "svwar alerted (7100001)" "$(eve 'count(.event_type == "alert" and .alert
 expect "svwar's REGISTERs that reached the PBX" \
 	"$(pkts pbx '$2 == "192.0.2.66" && $6 == "REQ"')" -eq 0
 expect "stats: sipwire.capture.missed" "$(eve 'stats.sipwire.capture.missed')" -eq 0
-# The shared engine's lock as the two workers met it: held for every judged
-# packet (so for some time), never longer than the run, and waited on no
-# longer than it was held in all (a waiter waits for a holder).
+# The call-state shards' locks as the two workers met them: held while a
+# worker tracks calls (SIP and media, so for some time), by the two at most
+# for twice the run, and waited on no longer than they were held in all (a
+# waiter waits for a holder; the once-a-second tick's holds are short).
 busy=$(eve 'stats.sipwire.capture.engine_busy_usec')
 waited=$(eve 'stats.sipwire.capture.engine_wait_usec')
 expect "stats: engine_busy_usec (time call-state shards were held for packets)" "$busy" -gt 0
