@@ -62,6 +62,7 @@ expect "call records ended by BYE with their RTP counted both ways (>= 230 of 23
 expect "EVE alerts against the phone" "$(eve 'count(.event_type == "alert" and .src_ip == "192.0.2.10")')" -eq 0
 expect "svwar alerted (7100001)" \
 	"$(eve "count(.event_type == \"alert\" and .alert.signature_id == 7100001 and .src_ip == \"$ATTACKER\")")" -ge 1
+expect "svwar blocked (block record)" "$(eve "count(.event_type == \"block\" and .block.ip == \"$ATTACKER\")")" -ge 1
 
 lines=$(wc -l <"$W/log/eve.json")
 expect "EVE: every line is one JSON object" "$(jq -c 'select(type == "object")' "$W/log/eve.json" 2>/dev/null | wc -l)" \
