@@ -78,6 +78,8 @@ sw_start_or_bail
 options attacker $VATT2 "friendly-scanner" vlanscan2
 sleep 1
 sw_stop
+# running to the end, or "saw nothing" below would hold for a dead sipwire
+check_sw_exit
 expect "control: with bridge-nf-filter-vlan-tagged=0 a scanner's OPTIONS crosses uninspected" \
 	"$(awk -v a=$VATT2 '$3 == a && $9 == "vlanscan2"' "$W/pbx.rx" | wc -l)" -eq 1 "$(cat "$W/pbx.rx" 2>/dev/null)"
 expect "... and sipwire saw nothing of it" "$(eve "count(.src_ip == \"$VATT2\")")" -eq 0
